@@ -1,0 +1,92 @@
+/* buf.c -- growable byte buffer with a sticky out-of-memory flag.
+ *
+ * Output is built in a buffer and written once (kilo's abuf). Unlike abuf, a
+ * failed append is remembered in 'oom' so the caller checks once at the end. */
+#include <stdio.h>
+#include <string.h>
+#include "base.h"
+
+void us_buf_init(us_buf *b) { memset(b, 0, sizeof *b); }
+
+void us_buf_fini(us_buf *b)
+{
+    us_free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+void us_buf_reset(us_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+int us_buf_reserve(us_buf *b, size_t extra)
+{
+    if (b->oom) return US_ENOMEM;
+    if (extra > SIZE_MAX - b->len - 1) { b->oom = 1; return US_ENOMEM; }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap) return US_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = us_realloc(b->data, cap);
+    if (!p) { b->oom = 1; return US_ENOMEM; }
+    b->data = p;
+    b->cap = cap;
+    return US_OK;
+}
+
+int us_buf_append(us_buf *b, const void *p, size_t n)
+{
+    if (us_buf_reserve(b, n) != US_OK) return US_ENOMEM;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return US_OK;
+}
+
+int us_buf_puts(us_buf *b, const char *s) { return us_buf_append(b, s, strlen(s)); }
+int us_buf_putc(us_buf *b, char c) { return us_buf_append(b, &c, 1); }
+
+int us_buf_printf(us_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return US_EINVAL;
+    if (us_buf_reserve(b, (size_t)n) != US_OK) return US_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return US_OK;
+}
+
+int us_buf_json_str(us_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;   /* start of the pending run of bytes copied as-is */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[7];
+        if (c == '"') esc = "\\\"";
+        else if (c == '\\') esc = "\\\\";
+        else if (c == '\n') esc = "\\n";
+        else if (c == '\r') esc = "\\r";
+        else if (c == '\t') esc = "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+            u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = '\0';
+            esc = u;
+        } else if (c == '<') esc = "\\u003c";   /* safe to embed in HTML <script> */
+        if (esc) {
+            us_buf_append(b, s + run, i - run);
+            us_buf_puts(b, esc);
+            run = i + 1;
+        }
+    }
+    us_buf_append(b, s + run, n - run);
+    return b->oom ? US_ENOMEM : US_OK;
+}

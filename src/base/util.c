@@ -1,0 +1,97 @@
+/* util.c -- checksums, hashing, PRNG, logging and whole-file reads. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+#include "base.h"
+
+/* ---- CRC-32C (Castagnoli), reflected, table-driven ---------------------- */
+
+static uint32_t crc_table[256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc_table[i] = c;
+    }
+    crc_ready = 1;
+}
+
+uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    if (!crc_ready) crc_init();   /* idempotent: a race writes the same values */
+    crc = ~crc;
+    while (n--) crc = crc_table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+uint64_t us_hash64(const void *p, size_t n, uint64_t seed)
+{
+    return (uint64_t)XXH64(p, n, (XXH64_hash_t)seed);
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): also used by tools/ in Python for folds. */
+uint64_t us_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* ---- logging ------------------------------------------------------------ */
+
+static us_log_fn log_fn;
+static void *log_ud;
+
+void us_log_set(us_log_fn fn, void *ud) { log_fn = fn; log_ud = ud; }
+
+void us_log(int level, const char *fmt, ...)
+{
+    if (!log_fn) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_fn(level, msg, log_ud);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+int us_read_file(const char *path, size_t max_len, char **data, size_t *len, us_err *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return us_err_set(err, errno == ENOENT ? US_ENOTFOUND : US_EIO, "%s: %s", path,
+                          strerror(errno));
+    us_buf b;
+    us_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    int rc = US_OK;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > max_len) {
+            rc = us_err_set(err, US_ETOOBIG, "%s: larger than the limit of %zu bytes", path,
+                            max_len);
+            break;
+        }
+        if (us_buf_append(&b, chunk, n) != US_OK) {
+            rc = us_err_set(err, US_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+    }
+    if (rc == US_OK && ferror(f)) rc = us_err_set(err, US_EIO, "%s: read error", path);
+    if (!is_stdin) fclose(f);
+    if (rc == US_OK && us_buf_reserve(&b, 0) != US_OK)
+        rc = us_err_set(err, US_ENOMEM, "%s: out of memory", path);
+    if (rc != US_OK) { us_buf_fini(&b); return rc; }
+    *data = b.data;
+    *len = b.len;
+    return US_OK;
+}

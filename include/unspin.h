@@ -44,6 +44,81 @@ typedef struct us_err {
 /* Short name of a status code ("EUTF8"...). */
 const char *us_strerror(int code);
 
+
+/* ---- models --------------------------------------------------------- */
+
+typedef struct us_model us_model;
+
+/* Loads and verifies a model file (.usm). NULL + err on any problem. */
+us_model *us_model_load(const char *path, us_err *err);
+/* The same from bytes in memory (copied). */
+us_model *us_model_load_memory(const void *data, size_t len, us_err *err);
+void us_model_free(us_model *m);
+/* A short identifier of the model ("unspin-model 1.0 3f2a..."), for reports. */
+const char *us_model_version(const us_model *m);
+
+/* ---- analysis -------------------------------------------------------- */
+
+#define US_N_GENRE_LABELS 3
+#define US_N_FRAME_LABELS 14
+#define US_N_TECH_LABELS 23
+#define US_TOP_CUES 5
+
+typedef struct us_cue {
+    char name[64];       /* readable feature, e.g. "w:farce", "b:trojan horses", "cue:!" */
+    float weight;        /* contribution to the logit (feature value x weight) */
+} us_cue;
+
+typedef struct us_span_result {
+    int technique;                  /* technique id */
+    uint32_t start_cp, end_cp;      /* code points into the article, end exclusive */
+    uint32_t start_byte, end_byte;  /* bytes into the article */
+    float confidence;
+} us_span_result;
+
+typedef struct us_para_result {
+    uint32_t line;                  /* 1-based line number in the article */
+    uint32_t start_cp, end_cp, start_byte, end_byte;
+    uint32_t techniques;            /* bitmask of predicted technique ids */
+    float prob[US_N_TECH_LABELS];   /* calibrated probability per technique */
+    us_cue *cues;   /* explain only: (US_N_TECH_LABELS, US_TOP_CUES) row-major, else NULL */
+    us_span_result *spans; size_t n_spans;
+} us_para_result;
+
+typedef struct us_analysis {
+    char lang[8];
+    int genre;                               /* genre id */
+    float genre_prob[US_N_GENRE_LABELS];
+    us_cue genre_cues[US_TOP_CUES];
+    uint32_t frames;                         /* bitmask of frame ids */
+    float frame_prob[US_N_FRAME_LABELS];
+    us_cue frame_cues[US_N_FRAME_LABELS][US_TOP_CUES];
+    us_para_result *paras; size_t n_paras;   /* non-empty lines only */
+    size_t n_lines;                          /* all lines, empty ones included */
+    size_t n_bytes, n_cps;
+} us_analysis;
+
+typedef struct us_analyze_opts {
+    const char *lang;    /* dataset code (en fr ge it po ru es gr ka) or NULL/"" = unknown */
+    int explain;         /* fill cues */
+    int tasks;           /* bitmask of 1<<task to run; 0 = all */
+} us_analyze_opts;
+
+/* Analyses one article (UTF-8, validated: invalid bytes give US_EUTF8 with
+ * the offset). OUT: *out (caller frees with us_analysis_free). Thread-safe
+ * for a shared model. */
+int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze_opts *opts,
+               us_analysis **out, us_err *err);
+void us_analysis_free(us_analysis *a);
+/* The analysis as one JSON object (schema in docs/SCHEMA.md), without a
+ * trailing newline. 'text' must be the analysed text. OUT: malloc'ed string,
+ * caller frees with us_free_string. NULL on out of memory. */
+char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text, size_t len);
+void us_free_string(char *s);
+
+/* Label names: task 0 genre, 1 framing, 2 techniques. NULL if out of range. */
+const char *us_label_name(int task, int id);
+
 #ifdef __cplusplus
 }
 #endif

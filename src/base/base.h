@@ -64,7 +64,7 @@ int us_read_file(const char *path, size_t max_len, char **data, size_t *len, us_
 /* ---- checksums and hashing -------------------------------------------- */
 
 uint32_t us_crc32c(uint32_t crc, const void *p, size_t n);   /* start with crc = 0 */
-uint64_t us_hash64(const void *p, size_t n, uint64_t seed); /* xxh64 of the bytes */
+uint64_t us_hash64(const void *p, size_t n, uint64_t seed); /* XXH3-64 of the bytes */
 uint64_t us_splitmix64(uint64_t *state);                    /* deterministic PRNG step */
 
 /* ---- logging ------------------------------------------------------------ */

@@ -31,7 +31,7 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
 
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed)
 {
-    return (uint64_t)XXH64(p, n, (XXH64_hash_t)seed);
+    return (uint64_t)XXH3_64bits_withSeed(p, n, (XXH64_hash_t)seed);
 }
 
 /* splitmix64 (Steele, Lea, Flood 2014): also used by tools/ in Python for folds. */

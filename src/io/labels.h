@@ -36,6 +36,9 @@ typedef struct us_label_file {
     size_t n_skipped;   /* malformed rows dropped */
     size_t n_repaired;  /* labels fixed by tolerant matching */
     size_t n_unknown;   /* unknown label names dropped */
+    size_t n_duplicate; /* rows repeating an earlier key (also counted in n_skipped):
+                         * (id) for subtasks 1-2, (id, line) for subtask 3, the whole
+                         * (id, technique, start, end) for spans; the first row wins */
 } us_label_file;
 
 /* Receives one problem report ("file:line: message"); may be NULL. */
@@ -48,7 +51,33 @@ int us_labels_parse(us_label_file *lf, const char *name, const char *data, size_
                     us_report_fn report, void *ud, us_err *err);
 int us_labels_read(us_label_file *lf, const char *path, us_report_fn report, void *ud,
                    us_err *err);
-/* Appends one row in the official format (with '\n') to 'out'. */
+/* Appends one row in the official format (with '\n') to 'out'. Labels are
+ * written in taxonomy order. A US_TASK_TECHNIQUES row with line == 0 (spans
+ * carry no paragraph line) is written in the spans format
+ * ID<TAB>technique<TAB>start<TAB>end, using its lowest label bit. */
 int us_labels_format_row(us_buf *out, us_task task, const us_label_row *row);
+
+/* ---- aligning a prediction file with the gold file ----------------------
+ * Items are keyed by (id, line). The result has one entry per gold row, in
+ * gold order: gold_masks[i] is its gold set and pred_masks[i] the predicted
+ * set, or 0 when the prediction file has no row for it (reported as
+ * "missing", scored as an empty prediction; the official scorer would stop
+ * with an error). Prediction rows whose key is not in gold are reported as
+ * "extra" and ignored. Duplicates were already dropped by the parser. */
+typedef struct us_label_align {
+    size_t n_items;
+    uint32_t *gold_masks;   /* (n_items), owned: free with us_label_align_fini */
+    uint32_t *pred_masks;   /* (n_items), owned */
+    size_t n_missing;       /* gold keys without a prediction row */
+    size_t n_extra;         /* prediction rows whose key is not in gold */
+} us_label_align;
+
+/* Fills 'al' (caller storage; always safe to _fini afterwards). 'gold_name'
+ * and 'pred_name' are used in messages. Returns US_OK or US_ENOMEM/US_EINVAL
+ * (files of different tasks, or span files). */
+int us_labels_align(us_label_align *al, const us_label_file *gold, const char *gold_name,
+                    const us_label_file *pred, const char *pred_name, us_report_fn report,
+                    void *ud, us_err *err);
+void us_label_align_fini(us_label_align *al);
 
 #endif

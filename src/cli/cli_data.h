@@ -1,0 +1,28 @@
+/* cli_data.h -- helpers shared by train and cv. */
+#ifndef US_CLI_DATA_H
+#define US_CLI_DATA_H
+
+#include "cli/cli.h"
+#include "io/dataset.h"
+#include "task/trainer.h"
+
+/* Loads a dataset, printing problems (first 20) and a summary on stderr. */
+int cli_load_dataset(const char *dir, const char *langs, us_dataset *ds, size_t *n_problems);
+void cli_train_cfg_progress(us_train_cfg *cfg);
+/* Serialises heads and loads them back as a model, exactly as a saved file
+ * would be (quantisation included). OUT: *out_writer when not NULL. */
+us_model *cli_build_model(const us_train_cfg *cfg, us_head_build heads[US_N_TASKS],
+                          const char *meta, us_mfw **out_writer, us_err *err);
+/* "genre,framing" / "all" -> bitmask; -1 on an unknown name. */
+int cli_parse_tasks(const char *s, uint32_t *mask);
+int cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+
+/* Options shared by train and cv (ids from OPT_DATA up, see cmd_train.c). */
+enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT_EPOCHS,
+       OPT_INNER, OPT_FIRST_FREE };
+int cli_train_option(int opt, const char *arg, us_train_cfg *cfg);
+struct option;
+/* The long name of option value 'val' in a getopt_long table ("?" if none). */
+const char *cli_option_name(const struct option *opts, int val);
+
+#endif

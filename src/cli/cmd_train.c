@@ -1,0 +1,140 @@
+/* cmd_train.c -- `unspin train`: learn a model from the official training layout. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "cli/cli_data.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: unspin train --data DIR [options] -o MODEL\n"
+        "\n"
+        "Learns genre, framing and technique models jointly over all languages from\n"
+        "DIR/<lang>/train-articles-subtask-N/ and train-labels-subtask-N.txt.\n"
+        "Training is deterministic for a given --seed (whatever --threads is).\n"
+        "\n"
+        "options:\n"
+        "  --data DIR          SemEval-2023 Task 3 data folder (holds en/ fr/ ...)\n"
+        "  --langs LIST        comma-separated languages (default en,fr,ge,it,po,ru)\n"
+        "  --task T            genre, framing, techniques or all (default all)\n"
+        "  -o, --output MODEL  model file to write (default unspin.usm)\n"
+        "  --seed N            random seed (default 1)\n"
+        "  --threads N         training threads (default 2)\n"
+        "  --bits N            hash buckets = 2^N (default 18)\n"
+        "  --epochs N          epochs for every task (default: per task)\n"
+        "  --inner-folds N     folds used to tune thresholds (default 3; 0 = 0.5)\n"
+        "  -h, --help          this help\n");
+}
+
+/* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
+int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_SEED:
+        if (cli_parse_uint(arg, 0, 0xffffffffUL, &v)) return -1;
+        for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].seed = v;
+        return 0;
+    case OPT_THREADS:
+        if (cli_parse_uint(arg, 1, 16, &v)) return -1;
+        cfg->threads = (int)v;
+        return 0;
+    case OPT_BITS:
+        if (cli_parse_uint(arg, 10, 24, &v)) return -1;
+        cfg->feat.bucket_bits = (uint32_t)v;
+        return 0;
+    case OPT_EPOCHS:
+        if (cli_parse_uint(arg, 1, 1000, &v)) return -1;
+        for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].epochs = (uint32_t)v;
+        return 0;
+    case OPT_INNER:
+        if (cli_parse_uint(arg, 0, 8, &v) || v == 1) return -1;
+        cfg->inner_folds = (uint32_t)v;
+        return 0;
+    case OPT_TASK:
+        return cli_parse_tasks(arg, &cfg->tasks);
+    }
+    return -1;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, 0, OPT_DATA}, {"langs", required_argument, 0, OPT_LANGS},
+        {"task", required_argument, 0, OPT_TASK}, {"output", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
+        {"bits", required_argument, 0, OPT_BITS}, {"epochs", required_argument, 0, OPT_EPOCHS},
+        {"inner-folds", required_argument, 0, OPT_INNER}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *data = NULL, *langs = NULL, *out = "unspin.usm";
+    us_train_cfg cfg;
+    us_train_cfg_default(&cfg);
+    cli_train_cfg_progress(&cfg);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:hq", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DATA: data = optarg; break;
+        case OPT_LANGS: langs = optarg; break;
+        case 'o': out = optarg; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default:
+            if (c >= OPT_DATA && cli_train_option(c, optarg, &cfg) == 0) break;
+            if (c >= OPT_DATA) cli_error("invalid value '%s' for --%s", optarg,
+                                         cli_option_name(opts, c));
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!data || optind != argc) {
+        cli_error(!data ? "--data is required" : "unexpected argument '%s'", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    us_dataset ds;
+    size_t n_problems;
+    int rc = cli_load_dataset(data, langs, &ds, &n_problems);
+    if (rc != EXIT_OK) return rc;
+    us_err err = {0};
+    us_corpus corpus;
+    us_head_build heads[US_N_TASKS];
+    char *meta = NULL;
+    us_mfw *w = NULL;
+    us_model *m = NULL;
+    rc = EXIT_RUNTIME;
+    if (us_corpus_build(&corpus, &ds, &cfg.feat, &err) != US_OK) { cli_fail(&err); goto out; }
+    cli_info("features computed for %zu articles, %zu paragraphs", corpus.n_arts,
+             corpus.n_paras);
+    if (us_train_heads(&corpus, &ds, NULL, &cfg, heads, &err) != US_OK) {
+        cli_fail(&err);
+        goto out_corpus;
+    }
+    if (us_train_meta(&ds, &cfg, langs, &meta) != US_OK) {
+        cli_error("out of memory");
+        goto out_heads;
+    }
+    m = cli_build_model(&cfg, heads, meta, &w, &err);
+    if (!m) { cli_fail(&err); goto out_heads; }
+    if (us_mfw_save(w, out, &err) != US_OK) { cli_fail(&err); goto out_heads; }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    FILE *f = fopen(out, "rb");
+    long size = -1;
+    if (f) { fseek(f, 0, SEEK_END); size = ftell(f); fclose(f); }
+    cli_info("wrote %s (%.1f MB, %s) in %.1f s", out, size / 1e6, us_model_version(m),
+             (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    rc = EXIT_OK;
+out_heads:
+    for (int t = 0; t < US_N_TASKS; t++) us_head_build_fini(&heads[t]);
+out_corpus:
+    us_corpus_fini(&corpus);
+out:
+    us_model_free(m);
+    us_mfw_free(w);
+    us_free(meta);
+    us_dataset_fini(&ds);
+    return rc;
+}

@@ -1,0 +1,65 @@
+/* linear.h -- multi-label and multi-class linear models over hashed features.
+ *
+ * Training form (float, owned): W is (n_buckets, n_labels) row-major, so one
+ * feature touches one contiguous row of label weights; b is (n_labels).
+ * Serving form (quantised, read-only, may point into an mmap'ed model file):
+ * int8 weights with one float scale per bucket row: W[f][l] ~= scale[f] * q[f][l].
+ *
+ * Training is one-vs-rest logistic regression (independent sigmoids) or
+ * softmax regression (one label per item), optimised by AdaGrad over shuffled
+ * items with L2 regularisation applied lazily to the touched rows. Given the
+ * same data, parameters and seed it is deterministic (single-threaded). */
+#ifndef US_LINEAR_H
+#define US_LINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "base/base.h"
+#include "feat/feat.h"
+
+typedef struct us_linear {
+    uint32_t n_labels, n_buckets;
+    float *w;   /* (n_buckets, n_labels) */
+    float *b;   /* (n_labels) */
+} us_linear;
+
+typedef struct us_qlinear {
+    uint32_t n_labels, n_buckets;
+    const float *b;          /* (n_labels) */
+    const float *row_scale;  /* (n_buckets) */
+    const int8_t *q;         /* (n_buckets, n_labels) */
+} us_qlinear;
+
+typedef struct us_train_params {
+    int softmax;          /* 1: one label per item (Y has one bit); 0: one-vs-rest */
+    uint32_t epochs;
+    float lr;             /* AdaGrad base learning rate */
+    float l2;             /* per-update L2 shrinkage coefficient */
+    float pos_weight;     /* one-vs-rest: weight of positive examples (>= 1 for rare labels) */
+    int balance_classes;  /* softmax: weight items by inverse class frequency */
+    uint64_t seed;
+    float min_grad;       /* labels with |dLoss/dlogit| below this are not updated */
+} us_train_params;
+
+void us_train_params_default(us_train_params *p);
+
+int us_linear_init(us_linear *m, uint32_t n_buckets, uint32_t n_labels, us_err *err);
+void us_linear_fini(us_linear *m);
+
+/* Trains 'm' (already initialised, usually zero) on items X[i] with label
+ * bitmasks Y[i], using only items whose mask[i] is non-zero (mask may be NULL
+ * = all). Errors: US_ENOMEM. */
+int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uint8_t *mask,
+                    size_t n_items, const us_train_params *p, us_err *err);
+
+/* Raw scores (logits) of one item; out has n_labels floats. */
+void us_linear_score(const us_linear *m, const us_fvec *x, float *out);
+void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out);
+/* Logits -> probabilities in place: sigmoid each, or softmax over all. */
+void us_probs(float *z, uint32_t n, int softmax);
+
+/* Quantises 'm' into caller-provided arrays: b (n_labels), row_scale
+ * (n_buckets), q (n_buckets * n_labels). */
+void us_linear_quantize(const us_linear *m, float *b, float *row_scale, int8_t *q);
+
+#endif

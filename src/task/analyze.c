@@ -1,0 +1,240 @@
+/* analyze.c -- one article in, genre + frames + paragraph techniques (+ cues) out.
+ *
+ * The same unit features as training (units.c) are scored by the quantised
+ * heads of a loaded model. Explanations name the features with the largest
+ * positive contribution (feature value x weight) to a decision. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "task/model.h"
+#include "task/span.h"
+#include "task/units.h"
+#include "text/text.h"
+
+/* Top positive contributions of features x to label 'l' of head 'h'. */
+static void explain(const us_fz *fz, const us_qlinear *q, const us_fvec *x, uint32_t l,
+                    us_cue *cues)
+{
+    float best[US_TOP_CUES];
+    uint32_t idx[US_TOP_CUES];
+    size_t n = 0;
+    for (uint32_t i = 0; i < x->n; i++) {
+        uint32_t f = x->f[i].idx;
+        float c = x->f[i].val * q->row_scale[f] * (float)q->q[(size_t)f * q->n_labels + l];
+        if (c <= 0) continue;
+        size_t k = n < US_TOP_CUES ? n++ : US_TOP_CUES;
+        if (k == US_TOP_CUES) {
+            if (c <= best[US_TOP_CUES - 1]) continue;
+            k = US_TOP_CUES - 1;
+        }
+        while (k > 0 && best[k - 1] < c) { best[k] = best[k - 1]; idx[k] = idx[k - 1]; k--; }
+        best[k] = c;
+        idx[k] = f;
+    }
+    for (size_t k = 0; k < US_TOP_CUES; k++) {
+        cues[k].name[0] = '\0';
+        cues[k].weight = 0;
+        if (k >= n) continue;
+        us_fz_names_of(fz, idx[k], cues[k].name, sizeof cues[k].name);
+        if (!cues[k].name[0]) snprintf(cues[k].name, sizeof cues[k].name, "#%u", idx[k]);
+        cues[k].weight = best[k];
+    }
+}
+
+void us_analysis_free(us_analysis *a)
+{
+    if (!a) return;
+    for (size_t i = 0; i < a->n_paras; i++) {
+        us_free(a->paras[i].cues);
+        us_free(a->paras[i].spans);
+    }
+    us_free(a->paras);
+    us_free(a);
+}
+
+void us_free_string(char *s) { us_free(s); }
+
+int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze_opts *opts,
+               us_analysis **out, us_err *err)
+{
+    us_analyze_opts def = {0};
+    if (!opts) opts = &def;
+    *out = NULL;
+    size_t bad;
+    if (us_utf8_validate(text, len, &bad) != US_OK)
+        return us_err_set(err, US_EUTF8, "invalid UTF-8 at byte %zu", bad);
+    int tasks = opts->tasks ? opts->tasks : 7;
+    int lang = opts->lang && *opts->lang ? us_lang_find(opts->lang) : -1;
+    us_analysis *a = us_calloc(1, sizeof *a);
+    if (!a) return us_err_set(err, US_ENOMEM, "out of memory");
+    snprintf(a->lang, sizeof a->lang, "%s", lang >= 0 ? us_lang_codes[lang] : "xx");
+    a->genre = -1;
+    us_text t;
+    us_fz fz;
+    us_fvec x;
+    us_text_init(&t);
+    us_fz_init(&fz, &m->fcfg);
+    us_fvec_init(&x);
+    fz.explain = opts->explain;
+    int rc = us_text_tokenize(&t, text, len, err);
+    if (rc != US_OK) goto fail;
+    a->n_lines = t.n_lines;
+    a->n_bytes = len;
+    a->n_cps = t.n_lines ? t.lines[t.n_lines - 1].end_cp : 0;
+    const us_head *hg = &m->heads[US_TASK_GENRE], *hf = &m->heads[US_TASK_FRAMING];
+    const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
+    if (((tasks & 1) && hg->present) || ((tasks & 2) && hf->present)) {
+        if ((rc = us_unit_article(&fz, &t, lang, &x)) != US_OK) goto oom;
+        if ((tasks & 1) && hg->present) {
+            float z[US_N_GENRE_LABELS];
+            us_qlinear_score(&hg->q, &x, z);
+            us_probs(z, US_N_GENRE_LABELS, 1);
+            int best = 0;
+            for (int l = 0; l < US_N_GENRE_LABELS; l++) {
+                a->genre_prob[l] = z[l];
+                if (z[l] > z[best]) best = l;
+            }
+            a->genre = best;
+            if (opts->explain) explain(&fz, &hg->q, &x, (uint32_t)best, a->genre_cues);
+        }
+        if ((tasks & 2) && hf->present) {
+            float z[US_N_FRAME_LABELS];
+            us_qlinear_score(&hf->q, &x, z);
+            us_probs(z, US_N_FRAME_LABELS, 0);
+            for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
+                a->frame_prob[l] = z[l];
+                if (z[l] >= hf->thr[l]) {
+                    a->frames |= 1u << l;
+                    if (opts->explain) explain(&fz, &hf->q, &x, l, a->frame_cues[l]);
+                }
+            }
+        }
+    }
+    if ((tasks & 4) && ht->present) {
+        size_t n_par = 0;
+        for (uint32_t l = 0; l < t.n_lines; l++) n_par += (size_t)us_line_nonempty(&t, l);
+        a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
+        if (!a->paras) goto oom;
+        uint32_t ordinal = 0;
+        for (uint32_t l = 0; l < t.n_lines; l++) {
+            if (!us_line_nonempty(&t, l)) continue;
+            us_para_result *p = &a->paras[a->n_paras++];
+            const us_range *r = &t.lines[l];
+            p->line = l + 1;
+            p->start_cp = r->start_cp; p->end_cp = r->end_cp;
+            p->start_byte = r->start_byte; p->end_byte = r->end_byte;
+            if ((rc = us_unit_paragraph(&fz, &t, lang, l, ordinal++, &x)) != US_OK) goto oom;
+            float z[US_N_TECH_LABELS];
+            us_qlinear_score(&ht->q, &x, z);
+            us_probs(z, US_N_TECH_LABELS, 0);
+            for (uint32_t k = 0; k < US_N_TECH_LABELS; k++) {
+                p->prob[k] = z[k];
+                if (z[k] >= ht->thr[k]) p->techniques |= 1u << k;
+            }
+            if (opts->explain && p->techniques) {
+                p->cues = us_calloc(US_N_TECH_LABELS * US_TOP_CUES, sizeof *p->cues);
+                if (!p->cues) goto oom;
+                for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
+                    if (p->techniques >> k & 1u) explain(&fz, &ht->q, &x, k,
+                                                         p->cues + k * US_TOP_CUES);
+            }
+            if ((rc = us_span_predict(m, &t, lang, l, p, err)) != US_OK) goto fail;
+        }
+    }
+    us_text_fini(&t);
+    us_fz_fini(&fz);
+    us_fvec_fini(&x);
+    *out = a;
+    return US_OK;
+oom:
+    rc = us_err_set(err, US_ENOMEM, "out of memory");
+fail:
+    us_text_fini(&t);
+    us_fz_fini(&fz);
+    us_fvec_fini(&x);
+    us_analysis_free(a);
+    return rc;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_cues(us_buf *b, const us_cue *cues)
+{
+    us_buf_puts(b, ",\"cues\":[");
+    int first = 1;
+    for (size_t k = 0; k < US_TOP_CUES; k++) {
+        if (!cues[k].name[0]) continue;
+        if (!first) us_buf_putc(b, ',');
+        first = 0;
+        us_buf_puts(b, "{\"cue\":\"");
+        us_buf_json_str(b, cues[k].name, strlen(cues[k].name));
+        us_buf_printf(b, "\",\"weight\":%.4f}", cues[k].weight);
+    }
+    us_buf_putc(b, ']');
+}
+
+char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text, size_t len)
+{
+    us_buf b;
+    us_buf_init(&b);
+    us_buf_puts(&b, "{\"model\":\"");
+    us_buf_json_str(&b, m->version, strlen(m->version));
+    us_buf_printf(&b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu",
+                  a->lang, a->n_bytes, a->n_cps, a->n_lines);
+    if (a->genre >= 0) {
+        us_buf_printf(&b, ",\"genre\":{\"label\":\"%s\",\"confidence\":%.4f,\"probs\":{",
+                      us_label_name(0, a->genre), a->genre_prob[a->genre]);
+        for (int l = 0; l < US_N_GENRE_LABELS; l++)
+            us_buf_printf(&b, "%s\"%s\":%.4f", l ? "," : "", us_label_name(0, l),
+                          a->genre_prob[l]);
+        us_buf_putc(&b, '}');
+        json_cues(&b, a->genre_cues);
+        us_buf_putc(&b, '}');
+    } else {
+        us_buf_puts(&b, ",\"genre\":null");
+    }
+    us_buf_puts(&b, ",\"frames\":[");
+    int first = 1;
+    for (int l = 0; l < US_N_FRAME_LABELS; l++) {
+        if (!(a->frames >> l & 1u)) continue;
+        us_buf_printf(&b, "%s{\"label\":\"%s\",\"confidence\":%.4f", first ? "" : ",",
+                      us_label_name(1, l), a->frame_prob[l]);
+        json_cues(&b, a->frame_cues[l]);
+        us_buf_putc(&b, '}');
+        first = 0;
+    }
+    us_buf_puts(&b, "],\"frame_probs\":{");
+    for (int l = 0; l < US_N_FRAME_LABELS; l++)
+        us_buf_printf(&b, "%s\"%s\":%.4f", l ? "," : "", us_label_name(1, l), a->frame_prob[l]);
+    us_buf_puts(&b, "},\"paragraphs\":[");
+    for (size_t i = 0; i < a->n_paras; i++) {
+        const us_para_result *p = &a->paras[i];
+        us_buf_printf(&b, "%s{\"line\":%u,\"start_cp\":%u,\"end_cp\":%u,\"start_byte\":%u,"
+                      "\"end_byte\":%u,\"techniques\":[", i ? "," : "", p->line, p->start_cp,
+                      p->end_cp, p->start_byte, p->end_byte);
+        first = 1;
+        for (int k = 0; k < US_N_TECH_LABELS; k++) {
+            if (!(p->techniques >> k & 1u)) continue;
+            us_buf_printf(&b, "%s{\"label\":\"%s\",\"confidence\":%.4f", first ? "" : ",",
+                          us_label_name(2, k), p->prob[k]);
+            if (p->cues) json_cues(&b, p->cues + k * US_TOP_CUES);
+            us_buf_putc(&b, '}');
+            first = 0;
+        }
+        us_buf_puts(&b, "],\"spans\":[");
+        for (size_t s = 0; s < p->n_spans; s++) {
+            const us_span_result *sp = &p->spans[s];
+            us_buf_printf(&b, "%s{\"technique\":\"%s\",\"start_cp\":%u,\"end_cp\":%u,"
+                          "\"start_byte\":%u,\"end_byte\":%u,\"confidence\":%.4f,\"text\":\"",
+                          s ? "," : "", us_label_name(2, sp->technique), sp->start_cp,
+                          sp->end_cp, sp->start_byte, sp->end_byte, sp->confidence);
+            if (sp->end_byte <= len && sp->start_byte <= sp->end_byte)
+                us_buf_json_str(&b, text + sp->start_byte, sp->end_byte - sp->start_byte);
+            us_buf_puts(&b, "\"}");
+        }
+        us_buf_puts(&b, "]}");
+    }
+    us_buf_puts(&b, "]}");
+    if (b.oom) { us_buf_fini(&b); return NULL; }
+    return b.data;
+}

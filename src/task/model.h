@@ -1,0 +1,60 @@
+/* model.h -- the unspin model: feature configuration plus one linear head per task.
+ *
+ * Sections of the .usm container (see model/mfile.h for the container):
+ *   META  UTF-8 key=value lines: version, data hash, seed, hyper-parameters
+ *   FCFG  feature configuration: 6 x u32 (version, bucket_bits, seed, word_max_n,
+ *         char_min_n, char_max_n) then 5 x f32 (w_word, w_bigram, w_char, w_cue, w_ctx)
+ *   LABL  label inventories: for each task, its label names joined by ',' and a
+ *         '\n' after each task; must match this build's taxonomy exactly
+ *   GENR, FRAM, TECH  one head each (any may be absent):
+ *         offset  size        meaning
+ *         0       4           n_labels (u32)
+ *         4       4           n_buckets (u32, power of two = 1 << bucket_bits)
+ *         8       4           softmax (u32, 0 or 1)
+ *         12      4           reserved
+ *         16      4*L         bias (f32)
+ *         16+4L   4*L         decision thresholds on probabilities (f32)
+ *         16+8L   4*NB        per-bucket weight scale (f32)
+ *         16+8L+4NB  NB*L     int8 weights, (NB, L) row-major
+ * Floats are used in place from the mapped file, so the loader refuses
+ * big-endian hosts. */
+#ifndef US_MODEL_H
+#define US_MODEL_H
+
+#include "feat/feat.h"
+#include "model/linear.h"
+#include "model/mfile.h"
+#include "task/taxonomy.h"
+
+#define US_FEAT_VERSION 1     /* bump when featurisation changes meaning */
+
+typedef struct us_head {
+    int present;
+    int softmax;
+    us_qlinear q;
+    const float *thr;        /* (n_labels) */
+} us_head;
+
+struct us_model {
+    us_mfile *mf;
+    us_feat_cfg fcfg;
+    us_head heads[US_N_TASKS];
+    char *meta;               /* NUL-terminated copy of META */
+    char version[80];         /* "unspin-model <hash>" for reports */
+};
+
+/* A head being built by the trainer (float weights, owned). */
+typedef struct us_head_build {
+    int present;
+    int softmax;
+    us_linear lin;
+    float thr[US_MAX_LABELS];
+} us_head_build;
+
+/* Serialises a model into a container writer. OUT: *out (us_mfw_free). */
+int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
+                   const char *meta, us_mfw **out, us_err *err);
+/* Loads a model from a verified container; takes ownership of 'mf' on success. */
+us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err);
+
+#endif

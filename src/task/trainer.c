@@ -1,0 +1,368 @@
+/* trainer.c -- corpus features, threaded head training and threshold tuning.
+ *
+ * Determinism: every training job (task x inner fold) is independent and
+ * seeded, so the result does not depend on the number of threads or on the
+ * order in which jobs finish. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include "trainer.h"
+#include "task/units.h"
+
+void us_train_cfg_default(us_train_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    us_feat_cfg_default(&cfg->feat);
+    for (int t = 0; t < US_N_TASKS; t++) us_train_params_default(&cfg->p[t]);
+    cfg->p[US_TASK_GENRE].softmax = 1;
+    cfg->p[US_TASK_GENRE].balance_classes = 1;
+    cfg->p[US_TASK_GENRE].epochs = 10;
+    cfg->p[US_TASK_FRAMING].epochs = 10;
+    cfg->p[US_TASK_TECHNIQUES].epochs = 6;
+    cfg->tasks = 7;
+    cfg->inner_folds = 3;
+    cfg->min_pos_thr = 15;
+    cfg->threads = 2;
+}
+
+static void progress(const us_train_cfg *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void progress(const us_train_cfg *cfg, const char *fmt, ...)
+{
+    if (!cfg->progress) return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cfg->progress(msg, cfg->progress_ud);
+}
+
+/* ---- folds -------------------------------------------------------------- */
+
+uint32_t us_fold_of(const char *id, uint64_t seed, uint32_t k)
+{
+    uint64_t x = 0;
+    int numeric = *id != '\0';
+    for (const char *p = id; *p; p++)
+        if (*p < '0' || *p > '9') { numeric = 0; break; }
+    if (numeric) {
+        for (const char *p = id; *p; p++) x = x * 10 + (uint64_t)(*p - '0');
+    } else {
+        x = 0xcbf29ce484222325ull;
+        for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+            x = (x ^ *p) * 0x100000001b3ull;
+    }
+    uint64_t state = x ^ (seed * 0x9E3779B97F4A7C15ull);
+    return k ? (uint32_t)(us_splitmix64(&state) % k) : 0;
+}
+
+/* ---- corpus ------------------------------------------------------------- */
+
+void us_corpus_fini(us_corpus *c)
+{
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; c->art_x[k] && i < c->n_arts; i++) us_fvec_fini(&c->art_x[k][i]);
+        us_free(c->art_x[k]);
+        us_free(c->art_y[k]);
+        us_free(c->art_has[k]);
+    }
+    for (size_t i = 0; c->par_x && i < c->n_paras; i++) us_fvec_fini(&c->par_x[i]);
+    us_free(c->par_x);
+    us_free(c->par_y);
+    us_free(c->par_art);
+    us_free(c->par_line);
+    memset(c, 0, sizeof *c);
+}
+
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, us_err *err)
+{
+    memset(c, 0, sizeof *c);
+    us_fz fz;
+    us_text t;
+    us_fz_init(&fz, fcfg);
+    us_text_init(&t);
+    int rc = US_OK;
+    size_t n = ds->n, n_par = 0;
+    for (size_t i = 0; i < n; i++) {
+        const us_article *a = &ds->arts[i];
+        for (uint32_t l = 0; a->line_gold && l < a->n_lines; l++) n_par += a->line_gold[l];
+    }
+    c->n_arts = n;
+    for (int k = 0; k < 2; k++) {
+        c->art_x[k] = us_calloc(n ? n : 1, sizeof(us_fvec));
+        c->art_y[k] = us_calloc(n ? n : 1, sizeof(uint32_t));
+        c->art_has[k] = us_calloc(n ? n : 1, 1);
+        if (!c->art_x[k] || !c->art_y[k] || !c->art_has[k]) goto oom;
+    }
+    c->par_x = us_calloc(n_par ? n_par : 1, sizeof(us_fvec));
+    c->par_y = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
+    c->par_art = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
+    c->par_line = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
+    if (!c->par_x || !c->par_y || !c->par_art || !c->par_line) goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const us_article *a = &ds->arts[i];
+        for (int k = 0; k < 2; k++) {
+            int has = k == 0 ? a->genre >= 0 : a->has_frames;
+            if (!has || !a->text[k]) continue;
+            if ((rc = us_text_tokenize(&t, a->text[k], a->len[k], err)) != US_OK) goto fail;
+            if ((rc = us_unit_article(&fz, &t, a->lang, &c->art_x[k][i])) != US_OK) goto oom;
+            c->art_y[k][i] = k == 0 ? 1u << a->genre : a->frames;
+            c->art_has[k][i] = 1;
+        }
+        if (!a->text[US_TASK_TECHNIQUES] || !a->line_gold) continue;
+        if ((rc = us_text_tokenize(&t, a->text[2], a->len[2], err)) != US_OK) goto fail;
+        uint32_t ordinal = 0;
+        for (uint32_t l = 0; l < a->n_lines && l < t.n_lines; l++) {
+            int nonempty = us_line_nonempty(&t, l);
+            if (a->line_gold[l]) {
+                size_t p = c->n_paras++;
+                if ((rc = us_unit_paragraph(&fz, &t, a->lang, l, ordinal, &c->par_x[p])) != US_OK)
+                    goto oom;
+                c->par_y[p] = a->line_labels[l];
+                c->par_art[p] = (uint32_t)i;
+                c->par_line[p] = l + 1;
+            }
+            ordinal += (uint32_t)nonempty;
+        }
+    }
+    us_fz_fini(&fz);
+    us_text_fini(&t);
+    return US_OK;
+oom:
+    rc = us_err_set(err, US_ENOMEM, "out of memory while computing features");
+fail:
+    us_fz_fini(&fz);
+    us_text_fini(&t);
+    us_corpus_fini(c);
+    return rc;
+}
+
+/* ---- training jobs -------------------------------------------------------- */
+
+typedef struct job {
+    int task;
+    int fold;             /* inner fold held out, or -1 for the final model */
+    const us_fvec *X;
+    const uint32_t *Y;
+    uint8_t *mask;        /* items trained on */
+    size_t n_items;
+    us_linear lin;
+    int rc;
+    us_err err;
+} job;
+
+typedef struct pool {
+    job *jobs;
+    size_t n_jobs, next;
+    pthread_mutex_t mu;
+    const us_train_cfg *cfg;
+    uint32_t n_buckets;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        size_t i = pl->next++;
+        pthread_mutex_unlock(&pl->mu);
+        if (i >= pl->n_jobs) return NULL;
+        job *j = &pl->jobs[i];
+        uint32_t L = (uint32_t)us_tax_n_labels((us_task)j->task);
+        j->rc = us_linear_init(&j->lin, pl->n_buckets, L, &j->err);
+        if (j->rc == US_OK) {
+            us_train_params p = pl->cfg->p[j->task];
+            p.seed = p.seed * 1000003u + (uint64_t)(j->fold + 1);
+            j->rc = us_linear_train(&j->lin, j->X, j->Y, j->mask, j->n_items, &p, &j->err);
+        }
+        progress(pl->cfg, "trained %s%s%.0d", us_task_name((us_task)j->task),
+                 j->fold < 0 ? "" : " inner fold ", j->fold < 0 ? 0 : j->fold + 1);
+    }
+}
+
+/* Best threshold for one label's OOF probabilities. OUT: *best_f1. */
+static float best_threshold(const float *prob, const uint32_t *Y, const uint8_t *use, size_t n,
+                            uint32_t label_mask, size_t stride, size_t col, double *best_f1)
+{
+    float best_t = 0.5f;
+    *best_f1 = -1;
+    for (int s = 2; s <= 90; s++) {
+        float th = (float)s / 100.0f;
+        double tp = 0, fp = 0, fn = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!use[i]) continue;
+            int pred = prob[i * stride + col] >= th;
+            for (uint32_t l = 0; l < 32; l++) {
+                if (!(label_mask >> l & 1u)) continue;
+                int gold = (int)(Y[i] >> l & 1u);
+                int pl = label_mask == (1u << col) ? pred : prob[i * stride + l] >= th;
+                tp += gold && pl; fp += !gold && pl; fn += gold && !pl;
+            }
+        }
+        double f1 = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
+        if (f1 > *best_f1 + 1e-9) { *best_f1 = f1; best_t = th; }
+    }
+    return best_t;
+}
+
+void us_head_build_fini(us_head_build *h)
+{
+    us_linear_fini(&h->lin);
+    memset(h, 0, sizeof *h);
+}
+
+int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_in,
+                   const us_train_cfg *cfg, us_head_build heads[US_N_TASKS], us_err *err)
+{
+    memset(heads, 0, US_N_TASKS * sizeof *heads);
+    uint32_t K = cfg->inner_folds >= 2 ? cfg->inner_folds : 0;
+    job jobs[US_N_TASKS * 9];
+    size_t n_jobs = 0;
+    int rc = US_OK;
+    memset(jobs, 0, sizeof jobs);
+    if (K > 8) return us_err_set(err, US_EINVAL, "at most 8 inner folds");
+    /* Inner fold of every item, from its article id (seed differs from outer CV). */
+    for (int t = 0; t < US_N_TASKS; t++) {
+        if (!(cfg->tasks >> t & 1u)) continue;
+        const us_fvec *X = t < 2 ? c->art_x[t] : c->par_x;
+        const uint32_t *Y = t < 2 ? c->art_y[t] : c->par_y;
+        size_t n = t < 2 ? c->n_arts : c->n_paras;
+        int softmax = cfg->p[t].softmax;
+        for (int f = softmax ? -1 : -(int)1; f < (softmax ? 0 : (int)K); f++) {
+            job *j = &jobs[n_jobs++];
+            j->task = t;
+            j->fold = f;
+            j->X = X;
+            j->Y = Y;
+            j->n_items = n;
+            j->mask = us_calloc(n ? n : 1, 1);
+            if (!j->mask) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto done; }
+            for (size_t i = 0; i < n; i++) {
+                size_t art = t < 2 ? i : c->par_art[i];
+                int has = t < 2 ? c->art_has[t][i] : 1;
+                if (!has || (art_in && !art_in[art])) continue;
+                if (f >= 0 && us_fold_of(ds->arts[art].id, 7777, K) == (uint32_t)f) continue;
+                j->mask[i] = 1;
+            }
+        }
+    }
+    pool pl = {jobs, n_jobs, 0, PTHREAD_MUTEX_INITIALIZER, cfg, 1u << cfg->feat.bucket_bits};
+    int nt = cfg->threads < 1 ? 1 : cfg->threads > 16 ? 16 : cfg->threads;
+    pthread_t th[16];
+    int started = 0;
+    for (int i = 0; i < nt && i < (int)n_jobs; i++)
+        if (pthread_create(&th[i], NULL, worker, &pl) == 0) started++;
+    if (started == 0) worker(&pl);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    for (size_t i = 0; i < n_jobs; i++)
+        if (jobs[i].rc != US_OK) { rc = us_err_set(err, jobs[i].rc, "%s", jobs[i].err.msg); goto done; }
+
+    /* Assemble heads: final model + thresholds from OOF probabilities. */
+    for (int t = 0; t < US_N_TASKS; t++) {
+        if (!(cfg->tasks >> t & 1u)) continue;
+        us_head_build *h = &heads[t];
+        uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
+        h->present = 1;
+        h->softmax = cfg->p[t].softmax;
+        for (uint32_t l = 0; l < L; l++) h->thr[l] = h->softmax ? 0.0f : 0.5f;
+        job *final = NULL;
+        for (size_t i = 0; i < n_jobs; i++)
+            if (jobs[i].task == t && jobs[i].fold < 0) final = &jobs[i];
+        h->lin = final->lin;
+        memset(&final->lin, 0, sizeof final->lin);
+        if (h->softmax || K == 0) continue;
+        size_t n = final->n_items;
+        float *prob = us_calloc(n ? n * L : 1, sizeof(float));
+        uint8_t *use = us_calloc(n ? n : 1, 1);
+        if (!prob || !use) {
+            us_free(prob); us_free(use);
+            rc = us_err_set(err, US_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n_jobs; i++) {
+            job *j = &jobs[i];
+            if (j->task != t || j->fold < 0) continue;
+            for (size_t k = 0; k < n; k++) {
+                if (!final->mask[k] || j->mask[k]) continue;   /* held out of this fold */
+                us_linear_score(&j->lin, &j->X[k], prob + k * L);
+                us_probs(prob + k * L, L, 0);
+                use[k] = 1;
+            }
+        }
+        double f1;
+        uint32_t all = L >= 32 ? UINT32_MAX : (1u << L) - 1;
+        float global = best_threshold(prob, final->Y, use, n, all, L, 0, &f1);
+        progress(cfg, "%s: global threshold %.2f (OOF micro-F1 %.4f)", us_task_name((us_task)t),
+                 global, f1);
+        for (uint32_t l = 0; l < L; l++) {
+            size_t pos = 0;
+            for (size_t k = 0; k < n; k++) pos += use[k] && (final->Y[k] >> l & 1u);
+            h->thr[l] = global;
+            if (pos >= cfg->min_pos_thr) {
+                double fl;
+                float tl = best_threshold(prob, final->Y, use, n, 1u << l, L, l, &fl);
+                /* Shrink towards the global threshold: per-label optima are noisy. */
+                h->thr[l] = (float)((pos * tl + 50.0 * global) / (pos + 50.0));
+            }
+        }
+        us_free(prob);
+        us_free(use);
+    }
+done:
+    for (size_t i = 0; i < n_jobs; i++) {
+        us_linear_fini(&jobs[i].lin);
+        us_free(jobs[i].mask);
+    }
+    if (rc != US_OK)
+        for (int t = 0; t < US_N_TASKS; t++) us_head_build_fini(&heads[t]);
+    return rc;
+}
+
+int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *langs, char **meta)
+{
+    /* Data hash: ids, texts and labels of every article, in load order. */
+    uint64_t h = 0x756e7370696e;
+    for (size_t i = 0; i < ds->n; i++) {
+        const us_article *a = &ds->arts[i];
+        h = us_hash64(a->id, strlen(a->id), h);
+        for (int t = 0; t < US_N_TASKS; t++)
+            if (a->text[t]) h = us_hash64(a->text[t], a->len[t], h);
+        uint32_t lab[3] = {(uint32_t)a->genre, a->frames, (uint32_t)a->has_frames};
+        h = us_hash64(lab, sizeof lab, h);
+        if (a->line_labels) h = us_hash64(a->line_labels, a->n_lines * sizeof(uint32_t), h);
+    }
+    us_buf b;
+    us_buf_init(&b);
+    uint64_t cfg_hash = us_hash64(&cfg->feat, sizeof cfg->feat, h);
+    for (int t = 0; t < US_N_TASKS; t++) {
+        const us_train_params *p = &cfg->p[t];
+        uint64_t v[4] = {p->epochs, (uint64_t)p->softmax, p->seed, (uint64_t)p->balance_classes};
+        float f[3] = {p->lr, p->l2, p->pos_weight};
+        cfg_hash = us_hash64(v, sizeof v, cfg_hash);
+        cfg_hash = us_hash64(f, sizeof f, cfg_hash);
+    }
+    us_buf_printf(&b, "model_id=%016llx\n", (unsigned long long)cfg_hash);
+    us_buf_printf(&b, "unspin_version=%s\n", US_VERSION);
+    us_buf_printf(&b, "data_hash=%016llx\n", (unsigned long long)h);
+    us_buf_printf(&b, "languages=%s\n", langs && *langs ? langs : "en,fr,ge,it,po,ru");
+    us_buf_printf(&b, "articles=%zu\n", ds->n);
+    us_buf_printf(&b, "tasks=%s%s%s\n", cfg->tasks & 1 ? "genre " : "",
+                  cfg->tasks & 2 ? "framing " : "", cfg->tasks & 4 ? "techniques" : "");
+    us_buf_printf(&b, "features=bits:%u seed:%u word_n:%u char_n:%u-%u w:%g/%g/%g/%g/%g\n",
+                  cfg->feat.bucket_bits, cfg->feat.seed, cfg->feat.word_max_n,
+                  cfg->feat.char_min_n, cfg->feat.char_max_n, cfg->feat.w_word,
+                  cfg->feat.w_bigram, cfg->feat.w_char, cfg->feat.w_cue, cfg->feat.w_ctx);
+    for (int t = 0; t < US_N_TASKS; t++) {
+        const us_train_params *p = &cfg->p[t];
+        us_buf_printf(&b, "train.%s=%s epochs:%u lr:%g l2:%g pos_weight:%g balance:%d seed:%llu\n",
+                      us_task_name((us_task)t), p->softmax ? "softmax" : "ovr-logistic",
+                      p->epochs, p->lr, p->l2, p->pos_weight, p->balance_classes,
+                      (unsigned long long)p->seed);
+    }
+    us_buf_printf(&b, "thresholds=inner-cv:%u min_pos:%u\n", cfg->inner_folds, cfg->min_pos_thr);
+    us_buf_printf(&b, "quantization=int8 per-bucket scale\n");
+    if (b.oom) { us_buf_fini(&b); return US_ENOMEM; }
+    *meta = b.data;
+    return US_OK;
+}

@@ -1,0 +1,56 @@
+/* trainer.h -- from a dataset to model heads: features, training, thresholds, folds.
+ *
+ * One model is trained jointly on all languages (language is a feature).
+ * Multi-label heads get one decision threshold per label, chosen on
+ * out-of-fold probabilities of an inner cross-validation over the training
+ * articles (labels with too few positives share the best global threshold). */
+#ifndef US_TRAINER_H
+#define US_TRAINER_H
+
+#include "io/dataset.h"
+#include "task/model.h"
+
+typedef struct us_train_cfg {
+    us_feat_cfg feat;
+    us_train_params p[US_N_TASKS];
+    uint32_t tasks;          /* bitmask of 1 << task */
+    uint32_t inner_folds;    /* >= 2: tune thresholds by inner CV; else fixed 0.5 */
+    uint32_t min_pos_thr;    /* labels with fewer OOF positives use the global threshold */
+    int threads;
+    void (*progress)(const char *msg, void *ud);
+    void *progress_ud;
+} us_train_cfg;
+
+void us_train_cfg_default(us_train_cfg *cfg);
+
+/* Feature vectors of every labelled unit of a dataset, computed once. */
+typedef struct us_corpus {
+    size_t n_arts;
+    us_fvec *art_x[2];       /* [genre, framing] (n_arts): features of that subtask's text */
+    uint32_t *art_y[2];      /* label masks (genre: one bit) */
+    uint8_t *art_has[2];     /* labelled and has text */
+    size_t n_paras;
+    us_fvec *par_x;          /* (n_paras) */
+    uint32_t *par_y;
+    uint32_t *par_art;       /* article index of each paragraph */
+    uint32_t *par_line;      /* 1-based line number */
+} us_corpus;
+
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, us_err *err);
+void us_corpus_fini(us_corpus *c);
+
+/* The fold (0..k-1) of an article id: splitmix64 of the numeric id (or of
+ * its FNV-1a hash when not numeric) mixed with the seed. bench/reference.py
+ * implements the same function. */
+uint32_t us_fold_of(const char *id, uint64_t seed, uint32_t k);
+
+/* Trains the heads selected by cfg->tasks on the articles with art_in[i] != 0
+ * (NULL = all). OUT: heads (caller calls us_head_build_fini on each). */
+int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_in,
+                   const us_train_cfg *cfg, us_head_build heads[US_N_TASKS], us_err *err);
+void us_head_build_fini(us_head_build *h);
+
+/* key=value lines describing the training run (META section). OUT: *meta (us_free). */
+int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *langs, char **meta);
+
+#endif

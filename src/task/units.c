@@ -1,0 +1,51 @@
+/* units.c -- feature vectors of articles and paragraphs. */
+#include <stdio.h>
+#include "units.h"
+#include "task/taxonomy.h"
+
+static void add_lang(us_fz *fz, int lang)
+{
+    char name[16];
+    snprintf(name, sizeof name, "lang=%s", lang >= 0 && lang < US_N_LANGS ?
+             us_lang_codes[lang] : "xx");
+    us_fz_add_flag(fz, US_NS_LANG, name, 1.0f);
+}
+
+int us_line_nonempty(const us_text *t, uint32_t line)
+{
+    return line < t->n_lines && t->lines[line].tok_end > t->lines[line].tok_begin;
+}
+
+int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
+{
+    us_fz_reset(fz);
+    us_fz_add_tokens(fz, t, 0, (uint32_t)t->n_toks, 1.0f, 0);
+    us_fz_add_cues(fz, t, 0, (uint32_t)t->n_toks);
+    add_lang(fz, lang);
+    return us_fz_finish(fz, out);
+}
+
+int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint32_t ordinal,
+                      us_fvec *out)
+{
+    const us_range *r = &t->lines[line];
+    us_fz_reset(fz);
+    us_fz_add_tokens(fz, t, r->tok_begin, r->tok_end, 1.0f, 0);
+    us_fz_add_cues(fz, t, r->tok_begin, r->tok_end);
+    /* Neighbouring non-empty lines: techniques run across paragraph breaks. */
+    for (uint32_t k = line; k-- > 0;)
+        if (us_line_nonempty(t, k)) {
+            us_fz_add_tokens(fz, t, t->lines[k].tok_begin, t->lines[k].tok_end, 1.0f, 1);
+            break;
+        }
+    for (uint32_t k = line + 1; k < t->n_lines; k++)
+        if (us_line_nonempty(t, k)) {
+            us_fz_add_tokens(fz, t, t->lines[k].tok_begin, t->lines[k].tok_end, 1.0f, 1);
+            break;
+        }
+    /* Position: the title (first line) is written differently from the body. */
+    us_fz_add_flag(fz, US_NS_POS, ordinal == 0 ? "pos=title" : ordinal < 3 ? "pos=lead" :
+                   "pos=body", 0.5f);
+    add_lang(fz, lang);
+    return us_fz_finish(fz, out);
+}

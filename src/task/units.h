@@ -1,0 +1,20 @@
+/* units.h -- what a model looks at: the feature vector of an article or a paragraph.
+ *
+ * Training and prediction both call these, so the two can never disagree. */
+#ifndef US_UNITS_H
+#define US_UNITS_H
+
+#include "feat/feat.h"
+#include "text/text.h"
+
+/* Article-level features (genre, framing): all tokens, cues, language. */
+int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out);
+/* Paragraph-level features (techniques) of line 'line' (0-based), which is
+ * the 'ordinal'-th non-empty line (0 = title): its tokens and cues, words of
+ * the neighbouring non-empty lines as context, the position and the language. */
+int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint32_t ordinal,
+                      us_fvec *out);
+/* Whether a line carries text (has at least one token). */
+int us_line_nonempty(const us_text *t, uint32_t line);
+
+#endif

@@ -2,6 +2,7 @@
 #   make            library, CLI (build/unspin), shared library (build/libunspin.so)
 #   make test       unit + golden + CLI tests (quick set)
 #   make san        the same tests under AddressSanitizer + UBSan (build-san/)
+#   make check      everything CI runs: -Werror build, tests, sanitizers, fuzz replay, browser
 #   make model      retrain models/default.usm from ../shared/data (needs the data)
 #   make bench      throughput benchmarks (bench/run.sh)
 # WERROR=1 (set by CI) turns warnings into errors.
@@ -29,7 +30,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test san model bench clean fuzz install
+.PHONY: all test san check model bench clean install
 all: $(BUILD)/unspin $(BUILD)/libunspin.so $(BUILD)/libunspin.a
 
 $(BUILD)/%.o: %.c
@@ -41,7 +42,7 @@ $(BUILD)/libunspin.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/libunspin.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ $(LIBS)
 
 $(BUILD)/unspin: $(CLI_OBJ) $(SRV_OBJ) $(BUILD)/libunspin.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(SRV_OBJ) $(BUILD)/libunspin.a $(LIBS) $(SRV_LIBS)
@@ -58,6 +59,9 @@ san:
 	  CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  test
 
+check:
+	scripts/check.sh
+
 model: $(BUILD)/unspin
 	tools/make-model.sh
 
@@ -73,5 +77,8 @@ install: all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# Feature areas add their own targets in mk/*.mk (fuzzing, python binding, browser tests...).
+-include mk/*.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -177,16 +177,19 @@ def load_lang(root, lang, warn):
 # Models
 # --------------------------------------------------------------------------
 
+WORD_KW = dict(analyzer="word", ngram_range=(1, 2), lowercase=True)
+CHAR_KW = dict(analyzer="char_wb", ngram_range=(2, 5), lowercase=True)
+
+
 def make_features():
+    """The real pipeline: two TfidfVectorizers (sublinear_tf, min_df=2), hstacked."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     class Feats:
         def __init__(self):
-            self.w = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                     min_df=2, lowercase=True, dtype=np.float32)
-            self.c = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                     min_df=2, lowercase=True, dtype=np.float32)
+            self.w = TfidfVectorizer(sublinear_tf=True, min_df=2, **WORD_KW)
+            self.c = TfidfVectorizer(sublinear_tf=True, min_df=2, **CHAR_KW)
 
         def fit_transform(self, texts):
             return hstack([self.w.fit_transform(texts), self.c.fit_transform(texts)]).tocsr()
@@ -195,6 +198,37 @@ def make_features():
             return hstack([self.w.transform(texts), self.c.transform(texts)]).tocsr()
 
     return Feats()
+
+
+class CountCache:
+    """Same features as make_features(), fitted per fold without re-tokenising.
+
+    The n-gram counts of every item are computed once (the analyzers are the
+    slow part); for a fold, the vocabulary is the set of n-grams with document
+    frequency >= 2 in the training rows and the idf comes from the training
+    rows, which is exactly what TfidfVectorizer(min_df=2).fit(train) does (up
+    to a permutation of the columns).
+    """
+
+    def __init__(self, texts):
+        from sklearn.feature_extraction.text import CountVectorizer
+        self.C = [CountVectorizer(**WORD_KW).fit_transform(texts).tocsr(),
+                  CountVectorizer(**CHAR_KW).fit_transform(texts).tocsr()]
+
+    def fold(self, tr, te):
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfTransformer
+        tr_idx, te_idx = np.flatnonzero(tr), np.flatnonzero(te)
+        Xtr, Xte = [], []
+        for C in self.C:
+            Ctr = C[tr_idx]
+            df = np.bincount(Ctr.indices, minlength=C.shape[1])
+            cols = np.flatnonzero(df >= 2)
+            Ctr = Ctr[:, cols]
+            t = TfidfTransformer(sublinear_tf=True).fit(Ctr)
+            Xtr.append(t.transform(Ctr))
+            Xte.append(t.transform(C[te_idx][:, cols]))
+        return hstack(Xtr).tocsr(), hstack(Xte).tocsr()
 
 
 class GenreModel:
@@ -319,9 +353,10 @@ def ml_scores(P, Y):
 
 def cv_task(data, lang, sub, inv, k, seed):
     """Out-of-fold evaluation of one language and subtask (1 genre, 2 framing, 3 techniques)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     d = data[sub]
     folds = np.array([fold_of(a, k, seed) for a in d["art"]])
+    cache = CountCache(d["texts"])
     if sub == 1:
         y = np.array(d["y"], dtype=object)
         pred = {"balanced": [None] * len(y), "plain": [None] * len(y),
@@ -330,9 +365,7 @@ def cv_task(data, lang, sub, inv, k, seed):
             te = folds == f; tr = ~te
             if te.sum() == 0:
                 continue
-            fe = make_features()
-            Xtr = fe.fit_transform([t for t, m in zip(d["texts"], tr) if m])
-            Xte = fe.transform([t for t, m in zip(d["texts"], te) if m])
+            Xtr, Xte = cache.fold(tr, te)
             maj = Counter(y[tr]).most_common()
             maj = sorted(c for c, n in maj if n == maj[0][1])[0]
             ti = np.flatnonzero(te)
@@ -346,6 +379,7 @@ def cv_task(data, lang, sub, inv, k, seed):
         res["n"] = len(y)
         res["fold_sizes"] = [int((folds == f).sum()) for f in range(k)]
         res["seconds"] = time.perf_counter() - t0
+        res["cpu_seconds"] = time.process_time() - c0
         return res
 
     labels = inv[sub]
@@ -356,9 +390,7 @@ def cv_task(data, lang, sub, inv, k, seed):
         te = folds == f; tr = ~te
         if te.sum() == 0:
             continue
-        fe = make_features()
-        Xtr = fe.fit_transform([t for t, m in zip(d["texts"], tr) if m])
-        Xte = fe.transform([t for t, m in zip(d["texts"], te) if m])
+        Xtr, Xte = cache.fold(tr, te)
         m = MultiLabelModel(labels).fit(Xtr, Y[tr], inner_groups=list(folds[tr]))
         Pref[te] = m.predict(Xte)
         thr.append(m.threshold)
@@ -368,7 +400,7 @@ def cv_task(data, lang, sub, inv, k, seed):
                 thresholds=thr, topk=ks, n=int(Y.shape[0]),
                 n_labelled=int(Y.any(axis=1).sum()),
                 fold_sizes=[int((folds == f).sum()) for f in range(k)],
-                seconds=time.perf_counter() - t0)
+                seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
 
 
 _POOL_ARGS = None
@@ -394,7 +426,8 @@ def run_cv(all_data, langs, inv, k, seed, jobs, log):
         extra = ""
         if task[1] > 1:
             extra = " (thresholds %s, top-k %s)" % (r["thresholds"], r["topk"])
-        log("  %s %-10s %6.1f s%s" % (task[0], names[task[1]], r["seconds"], extra))
+        log("  %s %-10s %6.1f s wall %6.1f s CPU%s" % (task[0], names[task[1]], r["seconds"],
+                                                       r["cpu_seconds"], extra))
 
     _POOL_ARGS = (all_data, inv, k, seed)
     if jobs > 1 and len(tasks) > 1:
@@ -407,6 +440,7 @@ def run_cv(all_data, langs, inv, k, seed, jobs, log):
             done(*_pool_run(task))
     for l in langs:
         out[l]["seconds"] = sum(out[l][n]["seconds"] for n in names.values())
+        out[l]["cpu_seconds"] = sum(out[l][n]["cpu_seconds"] for n in names.values())
     return out
 
 
@@ -415,10 +449,10 @@ def run_cv(all_data, langs, inv, k, seed, jobs, log):
 # --------------------------------------------------------------------------
 
 def timing(all_data, inv, log):
-    out = {"train_s": {}, "predict": {}}
+    out = {"train_s": {}, "train_cpu_s": {}, "predict": {}}
     models = {}
     for sub, key in ((1, "genre"), (2, "framing"), (3, "techniques")):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for lang, data in all_data.items():
             d = data[sub]
             fe = make_features()
@@ -431,19 +465,23 @@ def timing(all_data, inv, log):
                                                   inner_groups=[fold_of(a) for a in d["art"]])
             models[(lang, sub)] = (fe, m)
         out["train_s"][key] = time.perf_counter() - t0
-        log("  trained %s on all languages in %.1f s" % (key, out["train_s"][key]))
+        out["train_cpu_s"][key] = time.process_time() - c0
+        log("  trained %s on all languages in %.1f s (%.1f s CPU)" % (
+            key, out["train_s"][key], out["train_cpu_s"][key]))
     for sub, key in ((1, "genre"), (2, "framing"), (3, "techniques")):
         n_items = 0; n_art = 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for lang, data in all_data.items():
             d = data[sub]
             fe, m = models[(lang, sub)]
             m.predict(fe.transform(d["texts"]))
             n_items += len(d["texts"]); n_art += len(set(d["art"]))
-        dt = time.perf_counter() - t0
-        out["predict"][key] = dict(seconds=dt, articles=n_art, articles_per_s=n_art / dt)
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        out["predict"][key] = dict(seconds=dt, cpu_seconds=dc, articles=n_art,
+                                   articles_per_s=n_art / dt, articles_per_cpu_s=n_art / dc)
         if sub == 3:
-            out["predict"][key].update(paragraphs=n_items, paragraphs_per_s=n_items / dt)
+            out["predict"][key].update(paragraphs=n_items, paragraphs_per_s=n_items / dt,
+                                       paragraphs_per_cpu_s=n_items / dc)
         log("  predicted %s: %d articles%s in %.2f s" % (
             key, n_art, (" / %d paragraphs" % n_items) if sub == 3 else "", dt))
     return out
@@ -598,24 +636,37 @@ def main():
     print()
     print(table)
     print()
-    print("CV time: %.1f s wall with %d process(es); per-task sum %.1f s (%s)" % (
-        cv_seconds, a.jobs, sum(results[l]["seconds"] for l in langs),
-        ", ".join("%s %.0f s" % (l, results[l]["seconds"]) for l in langs)))
+    cv_cpu = sum(results[l]["cpu_seconds"] for l in langs)
+    print("CV time: %.1f s wall with %d process(es); CPU %.1f s (%s)" % (
+        cv_seconds, a.jobs, cv_cpu,
+        ", ".join("%s %.0f s" % (l, results[l]["cpu_seconds"]) for l in langs)))
 
     tm = None
     if a.time:
         log("timing: training on everything, predicting everything (single process)")
         tm = timing(all_data, inv, log)
         print()
-        print("Timing (models trained on all data of all languages, single process):")
+        print("Timing (models trained on all data of all languages, single process; "
+              "rates per wall second, per CPU second in brackets):")
         for key in ("genre", "framing", "techniques"):
             p = tm["predict"][key]
-            extra = ", %.0f paragraphs/s (%d paragraphs)" % (
-                p["paragraphs_per_s"], p["paragraphs"]) if "paragraphs" in p else ""
-            print("  %-10s train %7.1f s | predict %6.2f s: %7.1f articles/s (%d articles)%s" % (
-                key, tm["train_s"][key], p["seconds"], p["articles_per_s"], p["articles"], extra))
+            extra = ", %.0f [%.0f] paragraphs/s (%d paragraphs)" % (
+                p["paragraphs_per_s"], p["paragraphs_per_cpu_s"], p["paragraphs"]) \
+                if "paragraphs" in p else ""
+            print("  %-10s train %6.1f s [%6.1f CPU] | predict %6.2f s [%6.2f CPU]: "
+                  "%6.1f [%6.1f] articles/s (%d articles)%s" % (
+                      key, tm["train_s"][key], tm["train_cpu_s"][key], p["seconds"],
+                      p["cpu_seconds"], p["articles_per_s"], p["articles_per_cpu_s"],
+                      p["articles"], extra))
     total = time.perf_counter() - t_start
-    print("Total wall time: %.1f s" % total)
+    import resource
+    ru_s, ru_c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    total_cpu = ru_s.ru_utime + ru_s.ru_stime + ru_c.ru_utime + ru_c.ru_stime
+    try:
+        load = " (load average at end: %.2f %.2f %.2f)" % os.getloadavg()
+    except OSError:
+        load = ""
+    print("Total: %.1f s wall, %.1f s CPU (all processes)%s" % (total, total_cpu, load))
 
     if a.json:
         out = dict(
@@ -636,7 +687,8 @@ def main():
                                                            (3, "techniques"))},
             rare_labels=rare, warnings=sorted(set(warn)),
             results=results, pooled_micro_f1=pooled, cv_seconds=cv_seconds,
-            timing=tm, total_seconds=total)
+            timing=tm, total_seconds=total, total_cpu_seconds=total_cpu,
+            cv_cpu_seconds=cv_cpu)
         os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
         tmp = a.json + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:

@@ -98,10 +98,13 @@ typedef struct us_analysis {
     size_t n_bytes, n_cps;
 } us_analysis;
 
+enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8 };
+
 typedef struct us_analyze_opts {
     const char *lang;    /* dataset code (en fr ge it po ru es gr ka) or NULL/"" = unknown */
     int explain;         /* fill cues */
-    int tasks;           /* bitmask of 1<<task to run; 0 = all */
+    int tasks;           /* bitmask: US_DO_GENRE | US_DO_FRAMES | US_DO_TECHNIQUES |
+                            US_DO_SPANS (spans need techniques); 0 = all */
 } us_analyze_opts;
 
 /* Analyses one article (UTF-8, validated: invalid bytes give US_EUTF8 with

@@ -6,7 +6,7 @@
 set -euo pipefail
 core=(build-essential pkg-config clang libclang-rt-14-dev
       libutf8proc-dev libjansson-dev libmicrohttpd-dev libxxhash-dev libcmocka-dev)
-extra=(chromium wrk parallel python3-sklearn python3-distributed python3-cffi)
+extra=(chromium wrk parallel curl time python3-sklearn python3-distributed python3-cffi python3-jsonschema)
 want=("${core[@]}")
 [ "${1:-}" = "--all" ] && want+=("${extra[@]}")
 # Node.js may come from NodeSource (with npm bundled); only ask Debian when it is absent.

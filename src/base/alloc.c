@@ -8,17 +8,22 @@
 #include <string.h>
 #include "base.h"
 
-static long fail_countdown;  /* 0 = never fail */
-static long n_allocs;
 
-void us_alloc_fail_after(long n) { fail_countdown = n; }
-long us_alloc_count(void) { return n_allocs; }
+#include <stdatomic.h>
+
+/* Relaxed atomics: threads may allocate concurrently; only the single-threaded
+ * fault-injection tests read these with any precision. */
+static atomic_long fail_countdown;  /* 0 = never fail */
+static atomic_long n_allocs;
+
+void us_alloc_fail_after(long n) { atomic_store_explicit(&fail_countdown, n, memory_order_relaxed); }
+long us_alloc_count(void) { return atomic_load_explicit(&n_allocs, memory_order_relaxed); }
 
 static int should_fail(void)
 {
-    n_allocs++;
-    if (fail_countdown > 0 && --fail_countdown == 0) return 1;
-    return 0;
+    atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) <= 0) return 0;
+    return atomic_fetch_sub_explicit(&fail_countdown, 1, memory_order_relaxed) == 1;
 }
 
 void *us_malloc(size_t n)

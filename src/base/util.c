@@ -20,11 +20,35 @@ static void crc_init(void)
     crc_ready = 1;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* SSE4.2 has a CRC-32C instruction: ~20x the table, so verifying a 25 MB
+ * model at load costs a couple of milliseconds. Same polynomial, same result. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *s,
+                                                          size_t n)
+{
+    uint64_t c = crc;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        c = __builtin_ia32_crc32di(c, v);
+        s += 8;
+        n -= 8;
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--) c32 = __builtin_ia32_crc32qi(c32, *s++);
+    return c32;
+}
+#define HAVE_CRC32C_HW 1
+#endif
+
 uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    if (!crc_ready) crc_init();   /* idempotent: a race writes the same values */
     crc = ~crc;
+#ifdef HAVE_CRC32C_HW
+    if (__builtin_cpu_supports("sse4.2")) return ~crc32c_hw(crc, s, n);
+#endif
+    if (!crc_ready) crc_init();   /* idempotent: a race writes the same values */
     while (n--) crc = crc_table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }

@@ -24,6 +24,7 @@ static void usage(FILE *f)
         "  --bits N            hash buckets = 2^N (default 18)\n"
         "  --epochs N          epochs for every task (default: per task)\n"
         "  --inner-folds N     folds used to tune thresholds (default 3; 0 = 0.5)\n"
+        "  --span-items 0|1    also learn from each gold span's words (default 1)\n"
         "  -h, --help          this help\n");
 }
 
@@ -54,6 +55,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         return 0;
     case OPT_TASK:
         return cli_parse_tasks(arg, &cfg->tasks);
+    case OPT_SPAN_ITEMS:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->span_items = (int)v;
+        return 0;
     }
     return -1;
 }
@@ -65,7 +70,8 @@ int cmd_train(int argc, char **argv)
         {"task", required_argument, 0, OPT_TASK}, {"output", required_argument, 0, 'o'},
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"bits", required_argument, 0, OPT_BITS}, {"epochs", required_argument, 0, OPT_EPOCHS},
-        {"inner-folds", required_argument, 0, OPT_INNER}, {"help", no_argument, 0, 'h'},
+        {"inner-folds", required_argument, 0, OPT_INNER},
+        {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm";
     us_train_cfg cfg;
@@ -106,7 +112,7 @@ int cmd_train(int argc, char **argv)
     us_mfw *w = NULL;
     us_model *m = NULL;
     rc = EXIT_RUNTIME;
-    if (us_corpus_build(&corpus, &ds, &cfg.feat, &err) != US_OK) { cli_fail(&err); goto out; }
+    if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, &err) != US_OK) { cli_fail(&err); goto out; }
     cli_info("features computed for %zu articles, %zu paragraphs", corpus.n_arts,
              corpus.n_paras);
     if (us_train_heads(&corpus, &ds, NULL, &cfg, heads, &err) != US_OK) {
@@ -117,7 +123,7 @@ int cmd_train(int argc, char **argv)
         cli_error("out of memory");
         goto out_heads;
     }
-    m = cli_build_model(&cfg, heads, meta, &w, &err);
+    m = cli_build_model(&ds, NULL, &cfg, heads, meta, &w, &err);
     if (!m) { cli_fail(&err); goto out_heads; }
     if (us_mfw_save(w, out, &err) != US_OK) { cli_fail(&err); goto out_heads; }
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -25,6 +25,23 @@ int cli_load_dataset(const char *dir, const char *langs, us_dataset *ds, size_t 
         us_dataset_fini(ds);
         return EXIT_RUNTIME;
     }
+    /* Span offsets: many non-English span files count each newline twice. */
+    us_span_fix_stats fix = {0};
+    for (size_t i = 0; i < ds->n; i++) {
+        us_article *a = &ds->arts[i];
+        if (!a->n_spans || !a->text[US_TASK_TECHNIQUES]) continue;
+        if (us_span_fix_article(a->text[2], a->len[2], a->line_labels, a->n_lines, a->spans,
+                                a->n_spans, &fix) < 0) {
+            cli_error("out of memory");
+            us_dataset_fini(ds);
+            return EXIT_RUNTIME;
+        }
+    }
+    if (fix.n_articles)
+        cli_info("span offsets: %zu of %zu articles counted newlines twice (repaired); %zu of "
+                 "%zu spans fit their paragraph labels, %zu cut at a line end, %zu dropped",
+                 fix.n_repaired, fix.n_articles, fix.n_consistent, fix.n_spans, fix.n_trimmed,
+                 fix.n_dropped);
     size_t per_lang[US_N_LANGS] = {0};
     size_t n_par = 0;
     for (size_t i = 0; i < ds->n; i++) {
@@ -62,11 +79,12 @@ void cli_train_cfg_progress(us_train_cfg *cfg)
     cfg->progress_ud = NULL;
 }
 
-us_model *cli_build_model(const us_train_cfg *cfg, us_head_build heads[US_N_TASKS],
-                          const char *meta, us_mfw **out_writer, us_err *err)
+us_model *cli_build_model(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
+                          us_head_build heads[US_N_TASKS], const char *meta,
+                          us_mfw **out_writer, us_err *err)
 {
     us_mfw *w = NULL;
-    if (us_model_build(&cfg->feat, heads, meta, &w, err) != US_OK) return NULL;
+    if (us_train_container(ds, art_in, cfg, heads, meta, &w, err) != US_OK) return NULL;
     void *mem = NULL;
     size_t len = 0;
     us_model *m = NULL;

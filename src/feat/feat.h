@@ -2,10 +2,11 @@
  *
  * A feature is a (bucket, value) pair: the bucket is a hash of a namespaced
  * string (word, word bigram, character n-gram, cue) modulo 2^bucket_bits.
- * Vectors are built in two steps: any number of us_fz_add_* calls collect
- * raw hashed items, then us_fz_finish merges duplicates, applies log(1+tf)
- * weighting and L2-normalises. No allocation after warm-up: the featurizer
- * keeps its scratch arrays between calls (one featurizer per thread).
+ * Vectors are built in two steps: any number of us_fz_add_* calls add into a
+ * dense accumulator (so memory is bounded by the distinct buckets, not by the
+ * text length), then us_fz_finish applies log(1+tf) weighting and
+ * L2-normalises. No allocation after warm-up: the featurizer keeps its
+ * scratch arrays between calls (one featurizer per thread).
  *
  * When explain mode is on, each item also remembers a readable name
  * ("w:farce", "c:<tro", "cue:!") so that explanations can name their cues. */
@@ -46,19 +47,27 @@ enum {
     US_NS_CTX = 6, US_NS_POS = 7
 };
 
-typedef struct us_fz_item { uint64_t h; float w; uint32_t name_off; } us_fz_item;
+#define US_FZ_MAX_FIXED 16
 
 typedef struct us_fz {
     us_feat_cfg cfg;
-    us_fz_item *items; size_t n_items, cap_items;
+    us_feat *acc; uint32_t n_acc, cap_acc;   /* text features merged so far (raw sums) */
+    uint32_t *acc_name;           /* explain: (cap_acc) name offset of each entry, or ~0 */
+    uint32_t *slot;               /* open-addressing table (cap_slot entries, power of two):
+                                     bucket + 1 (0 = empty) -> 1 + index into acc; sized
+                                     to the distinct features so it stays in cache */
+    uint32_t *slot_val;
+    uint32_t cap_slot;
+    us_feat fixed[US_FZ_MAX_FIXED]; uint32_t n_fixed;  /* flags, added unnormalised */
+    uint32_t fixed_name[US_FZ_MAX_FIXED];
     int explain;                  /* keep names for explanations */
-    us_buf names;                 /* NUL-separated names, indexed by name_off */
+    us_buf names;                 /* NUL-separated names, indexed by name offsets */
     int oom;
 } us_fz;
 
 void us_fz_init(us_fz *fz, const us_feat_cfg *cfg);
 void us_fz_fini(us_fz *fz);
-void us_fz_reset(us_fz *fz);      /* drops pending items, keeps memory */
+void us_fz_reset(us_fz *fz);      /* drops the accumulated features, keeps memory */
 
 /* Adds the features of tokens [a, b) of 't': words, bigrams and character
  * n-grams (per cfg), scaled by 'weight'. With 'ctx' set, only words are added,
@@ -66,15 +75,17 @@ void us_fz_reset(us_fz *fz);      /* drops pending items, keeps memory */
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx);
 /* Adds punctuation, casing and length cues of tokens [a, b). */
 void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b);
-/* Adds one named indicator feature ("lang=en", "pos=first") in namespace 'ns'. */
+/* Adds one named indicator feature ("lang=en", "pos=first") in namespace 'ns'.
+ * Flags are not L2-normalised with the rest: they act as per-language and
+ * per-position biases whatever the length of the text. */
 void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight);
-/* Merges pending items into 'out' (sorted by bucket, duplicates summed,
- * log(1+x) damped, L2-normalised). Pending items stay until us_fz_reset, so
- * us_fz_names_of still works afterwards. Returns US_ENOMEM if any step ran
- * out of memory. */
+/* Writes the accumulated features into 'out' (in order of first appearance,
+ * log(1+x) damped, L2-normalised, flags added raw). The accumulator stays
+ * until us_fz_reset, so us_fz_names_of still works afterwards. Returns
+ * US_ENOMEM if any step ran out of memory. */
 int us_fz_finish(us_fz *fz, us_fvec *out);
-/* Explain mode only: the readable names of the pending items whose bucket is
- * 'idx' (as "a|b"), written to out (NUL-terminated); returns the length. */
+/* Explain mode only: the readable name of the first feature that fell into
+ * bucket 'idx', written to out (NUL-terminated); returns the length. */
 size_t us_fz_names_of(const us_fz *fz, uint32_t idx, char *out, size_t cap);
 
 #endif

@@ -65,16 +65,70 @@ void us_fz_init(us_fz *fz, const us_feat_cfg *cfg)
 
 void us_fz_fini(us_fz *fz)
 {
-    us_free(fz->items);
+    us_free(fz->acc);
+    us_free(fz->acc_name);
+    us_free(fz->slot);
+    us_free(fz->slot_val);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
 
 void us_fz_reset(us_fz *fz)
 {
-    fz->n_items = 0;
+    if (fz->slot) {
+        if (fz->n_acc * 8 < fz->cap_slot) {
+            /* Few entries: clear their probe positions rather than the table. */
+            uint32_t mask = fz->cap_slot - 1;
+            for (uint32_t i = 0; i < fz->n_acc; i++) {
+                uint32_t key = fz->acc[i].idx + 1, p = (key * 0x9E3779B1u) & mask;
+                while (fz->slot[p] != key) p = (p + 1) & mask;
+                fz->slot[p] = 0;
+            }
+            /* Clearing can break probe chains only for keys that are also being
+             * cleared, so the table ends up all zero. */
+        } else {
+            memset(fz->slot, 0, fz->cap_slot * sizeof *fz->slot);
+        }
+    }
+    fz->n_acc = 0;
+    fz->n_fixed = 0;
     fz->oom = 0;
     us_buf_reset(&fz->names);
+}
+
+/* Position of bucket idx in the open-addressing table (its entry or the empty
+ * slot where it goes). The table is kept at most half full. */
+static inline uint32_t slot_find(const us_fz *fz, uint32_t idx)
+{
+    uint32_t key = idx + 1, mask = fz->cap_slot - 1, p = (key * 0x9E3779B1u) & mask;
+    while (fz->slot[p] && fz->slot[p] != key) p = (p + 1) & mask;
+    return p;
+}
+
+static int slot_grow(us_fz *fz)
+{
+    uint32_t cap = fz->cap_slot ? fz->cap_slot * 2 : 4096;
+    uint32_t *k = us_calloc(cap, sizeof *k), *v = us_malloc(cap * sizeof *v);
+    if (!k || !v) { us_free(k); us_free(v); return US_ENOMEM; }
+    us_free(fz->slot);
+    us_free(fz->slot_val);
+    fz->slot = k;
+    fz->slot_val = v;
+    fz->cap_slot = cap;
+    for (uint32_t i = 0; i < fz->n_acc; i++) {   /* re-insert the live entries */
+        uint32_t p = slot_find(fz, fz->acc[i].idx);
+        fz->slot[p] = fz->acc[i].idx + 1;
+        fz->slot_val[p] = i + 1;
+    }
+    return US_OK;
+}
+
+/* 1 + index into acc of bucket idx, or 0. */
+static inline uint32_t slot_get(const us_fz *fz, uint32_t idx)
+{
+    if (!fz->slot) return 0;
+    uint32_t p = slot_find(fz, idx);
+    return fz->slot[p] ? fz->slot_val[p] : 0;
 }
 
 static inline uint64_t ns_seed(const us_fz *fz, int ns)
@@ -88,25 +142,40 @@ static inline uint64_t mix2(uint64_t a, uint64_t b)
     return us_splitmix64(&s);
 }
 
+static uint32_t keep_name(us_fz *fz, const char *name, size_t name_len)
+{
+    uint32_t off = (uint32_t)fz->names.len;
+    us_buf_append(&fz->names, name, name_len);
+    us_buf_putc(&fz->names, '\0');
+    if (fz->names.oom) { fz->oom = 1; return UINT32_MAX; }
+    return off;
+}
+
+/* Adds weight w to the bucket of hash h (text features): one dense
+ * accumulator, so duplicates merge as they come and memory stays bounded. */
 static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_len)
 {
-    if (fz->n_items == fz->cap_items) {
-        size_t cap = fz->cap_items ? fz->cap_items * 2 : 1024;
-        us_fz_item *p = us_realloc(fz->items, cap * sizeof *p);
-        if (!p) { fz->oom = 1; return; }
-        fz->items = p;
-        fz->cap_items = cap;
+    if (fz->oom) return;
+    if ((fz->n_acc + 1) * 2 > fz->cap_slot && slot_grow(fz) != US_OK) { fz->oom = 1; return; }
+    uint32_t idx = (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
+    uint32_t p = slot_find(fz, idx);
+    if (fz->slot[p]) { fz->acc[fz->slot_val[p] - 1].val += w; return; }
+    if (fz->n_acc == fz->cap_acc) {
+        uint32_t cap = fz->cap_acc ? fz->cap_acc * 2 : 1024;
+        us_feat *a = us_realloc(fz->acc, cap * sizeof *a);
+        if (!a) { fz->oom = 1; return; }
+        fz->acc = a;
+        uint32_t *q = us_realloc(fz->acc_name, cap * sizeof *q);
+        if (!q) { fz->oom = 1; return; }
+        fz->acc_name = q;
+        fz->cap_acc = cap;
     }
-    us_fz_item *it = &fz->items[fz->n_items++];
-    it->h = h;
-    it->w = w;
-    it->name_off = UINT32_MAX;
-    if (fz->explain && name) {
-        it->name_off = (uint32_t)fz->names.len;
-        us_buf_append(&fz->names, name, name_len);
-        us_buf_putc(&fz->names, '\0');
-        if (fz->names.oom) fz->oom = 1;
-    }
+    uint32_t k = fz->n_acc++;
+    fz->acc[k].idx = idx;
+    fz->acc[k].val = w;
+    fz->acc_name[k] = fz->explain && name ? keep_name(fz, name, name_len) : UINT32_MAX;
+    fz->slot[p] = idx + 1;
+    fz->slot_val[p] = k + 1;
 }
 
 /* Pushes a namespaced string feature; 'prefix' names it in explain mode. */
@@ -268,41 +337,31 @@ void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b)
 
 void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight)
 {
-    push_str(fz, ns, "f:", name, strlen(name), weight);
-}
-
-static int cmp_item(const void *x, const void *y)
-{
-    uint64_t a = ((const us_fz_item *)x)->h, b = ((const us_fz_item *)y)->h;
-    return a < b ? -1 : a > b;
+    if (fz->n_fixed == US_FZ_MAX_FIXED) return;   /* callers add a handful */
+    uint64_t h = us_hash64(name, strlen(name), ns_seed(fz, ns));
+    uint32_t k = fz->n_fixed++;
+    fz->fixed[k].idx = (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
+    fz->fixed[k].val = weight;
+    fz->fixed_name[k] = UINT32_MAX;
+    if (fz->explain) {
+        char nm[80];
+        int n = snprintf(nm, sizeof nm, "f:%s", name);
+        size_t len = n < 0 ? 0 : (size_t)n < sizeof nm ? (size_t)n : sizeof nm - 1;
+        fz->fixed_name[k] = keep_name(fz, nm, len);
+    }
 }
 
 int us_fz_finish(us_fz *fz, us_fvec *out)
 {
     out->n = 0;
     if (fz->oom) return US_ENOMEM;
-    uint32_t shift = 64 - fz->cfg.bucket_bits;
-    /* Sort a copy of the order by hash so duplicates merge; the pending items
-     * keep their order for us_fz_names_of. Sorting by full hash also sorts by
-     * bucket because the bucket is the top bits. */
-    size_t n = fz->n_items;
-    if (fvec_reserve(out, n) != US_OK) return US_ENOMEM;
-    if (n == 0) return US_OK;
-    us_fz_item *tmp = us_malloc(n * sizeof *tmp);
-    if (!tmp) return US_ENOMEM;
-    memcpy(tmp, fz->items, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_item);
-    uint32_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t idx = (uint32_t)(tmp[i].h >> shift);
-        if (k > 0 && out->f[k - 1].idx == idx) out->f[k - 1].val += tmp[i].w;
-        else { out->f[k].idx = idx; out->f[k].val = tmp[i].w; k++; }
-    }
-    us_free(tmp);
+    uint32_t k = fz->n_acc;
+    if (fvec_reserve(out, (size_t)k + fz->n_fixed) != US_OK) return US_ENOMEM;
     double norm = 0;
     for (uint32_t i = 0; i < k; i++) {
-        float v = out->f[i].val;
+        float v = fz->acc[i].val;
         v = v >= 0 ? log1pf(v) : -log1pf(-v);
+        out->f[i].idx = fz->acc[i].idx;
         out->f[i].val = v;
         norm += (double)v * v;
     }
@@ -310,31 +369,32 @@ int us_fz_finish(us_fz *fz, us_fvec *out)
         float inv = (float)(1.0 / sqrt(norm));
         for (uint32_t i = 0; i < k; i++) out->f[i].val *= inv;
     }
-    out->n = k;
+    /* Flags are added raw; one sharing a bucket with another feature adds to it. */
+    uint32_t n = k;
+    for (uint32_t j = 0; j < fz->n_fixed; j++) {
+        uint32_t idx = fz->fixed[j].idx, i;
+        uint32_t s = slot_get(fz, idx);
+        if (s) { out->f[s - 1].val += fz->fixed[j].val; continue; }
+        for (i = k; i < n && out->f[i].idx != idx; i++) {}
+        if (i < n) { out->f[i].val += fz->fixed[j].val; continue; }
+        out->f[n].idx = idx;
+        out->f[n].val = fz->fixed[j].val;
+        n++;
+    }
+    out->n = n;
     return US_OK;
 }
 
 size_t us_fz_names_of(const us_fz *fz, uint32_t idx, char *out, size_t cap)
 {
-    uint32_t shift = 64 - fz->cfg.bucket_bits;
-    size_t len = 0;
     if (cap == 0) return 0;
     out[0] = '\0';
-    for (size_t i = 0; i < fz->n_items; i++) {
-        const us_fz_item *it = &fz->items[i];
-        if ((uint32_t)(it->h >> shift) != idx || it->name_off == UINT32_MAX) continue;
-        const char *name = fz->names.data + it->name_off;
-        /* skip duplicates already written */
-        size_t nl = strlen(name);
-        int dup = 0;
-        for (const char *p = out; (p = strstr(p, name)) != NULL; p++)
-            if ((p == out || p[-1] == '|') && (p[nl] == '|' || p[nl] == '\0')) { dup = 1; break; }
-        if (dup) continue;
-        if (len + nl + 2 > cap) break;
-        if (len) out[len++] = '|';
-        memcpy(out + len, name, nl);
-        len += nl;
-        out[len] = '\0';
-    }
-    return len;
+    uint32_t off = UINT32_MAX;
+    uint32_t s = slot_get(fz, idx);
+    if (s && fz->acc_name) off = fz->acc_name[s - 1];
+    for (uint32_t j = 0; off == UINT32_MAX && j < fz->n_fixed; j++)
+        if (fz->fixed[j].idx == idx) off = fz->fixed_name[j];
+    if (off == UINT32_MAX || off >= fz->names.len) return 0;
+    snprintf(out, cap, "%s", fz->names.data + off);
+    return strlen(out);
 }

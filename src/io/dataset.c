@@ -72,6 +72,12 @@ int us_article_id_from_name(const char *name, char *id, size_t cap)
     if (n < 12 || strncmp(name, "article", 7) != 0 || strcmp(name + n - 4, ".txt") != 0) return 0;
     size_t k = n - 11;
     if (k == 0 || k >= cap) return 0;
+    for (size_t i = 7; i < 7 + k; i++) {
+        char c = name[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '_'))
+            return 0;
+    }
     memcpy(id, name + 7, k);
     id[k] = '\0';
     return 1;

@@ -57,17 +57,42 @@ void us_linear_score(const us_linear *m, const us_fvec *x, float *out)
     }
 }
 
+uint32_t us_qlinear_stride(uint32_t n_labels)
+{
+    uint32_t s = 4 + n_labels;
+    return s <= 16 ? (s + 7) & ~7u : (s + 31) & ~31u;
+}
+
+float us_qlinear_weight(const us_qlinear *m, uint32_t f, uint32_t l)
+{
+    const unsigned char *row = m->rows + (size_t)f * m->stride;
+    float scale;
+    memcpy(&scale, row, 4);
+    return scale * (float)(int8_t)row[4 + l];
+}
+
+#define PREFETCH_AHEAD 8
+
 void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
 {
-    uint32_t L = m->n_labels;
-    memcpy(out, m->b, L * sizeof *out);
-    for (uint32_t i = 0; i < x->n; i++) {
+    uint32_t L = m->n_labels, n = x->n;
+    float acc[32];
+    memcpy(acc, m->b, L * sizeof *acc);
+    for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+        __builtin_prefetch(m->rows + (size_t)x->f[i].idx * m->stride);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(m->rows + (size_t)x->f[i + PREFETCH_AHEAD].idx * m->stride);
         uint32_t f = x->f[i].idx;
         if (US_NEVER(f >= m->n_buckets)) continue;
-        const int8_t *row = m->q + (size_t)f * L;
-        float v = x->f[i].val * m->row_scale[f];
-        for (uint32_t l = 0; l < L; l++) out[l] += v * (float)row[l];
+        const unsigned char *row = m->rows + (size_t)f * m->stride;
+        float scale;
+        memcpy(&scale, row, 4);
+        float v = x->f[i].val * scale;
+        const int8_t *q = (const int8_t *)(row + 4);
+        for (uint32_t l = 0; l < L; l++) acc[l] += v * (float)q[l];
     }
+    memcpy(out, acc, L * sizeof *out);
 }
 
 void us_probs(float *z, uint32_t n, int softmax)
@@ -168,20 +193,25 @@ done:
     return rc;
 }
 
-void us_linear_quantize(const us_linear *m, float *b, float *row_scale, int8_t *q)
+void us_linear_quantize(const us_linear *m, float *b, unsigned char *rows)
 {
-    uint32_t L = m->n_labels;
+    uint32_t L = m->n_labels, stride = us_qlinear_stride(L);
     memcpy(b, m->b, L * sizeof *b);
+    memset(rows, 0, (size_t)m->n_buckets * stride);
     for (uint32_t f = 0; f < m->n_buckets; f++) {
         const float *row = m->w + (size_t)f * L;
         float mx = 0;
         for (uint32_t l = 0; l < L; l++) if (fabsf(row[l]) > mx) mx = fabsf(row[l]);
         float s = mx > 0 ? mx / 127.0f : 0.0f;
-        row_scale[f] = s;
+        unsigned char *out = rows + (size_t)f * stride;
+        uint32_t bits;
+        memcpy(&bits, &s, 4);
+        out[0] = (unsigned char)bits; out[1] = (unsigned char)(bits >> 8);
+        out[2] = (unsigned char)(bits >> 16); out[3] = (unsigned char)(bits >> 24);
         for (uint32_t l = 0; l < L; l++) {
             float v = s > 0 ? row[l] / s : 0.0f;
             long r = lroundf(v);
-            q[(size_t)f * L + l] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+            out[4 + l] = (unsigned char)(int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
         }
     }
 }

@@ -3,7 +3,9 @@
  * Training form (float, owned): W is (n_buckets, n_labels) row-major, so one
  * feature touches one contiguous row of label weights; b is (n_labels).
  * Serving form (quantised, read-only, may point into an mmap'ed model file):
- * int8 weights with one float scale per bucket row: W[f][l] ~= scale[f] * q[f][l].
+ * one row of 'stride' bytes per bucket, [f32 scale][int8 q[n_labels]][zero pad],
+ * with W[f][l] ~= scale * q[l]. Scale and weights share a row so that a
+ * feature costs one cache line: scoring is bound by memory latency, not math.
  *
  * Training is one-vs-rest logistic regression (independent sigmoids) or
  * softmax regression (one label per item), optimised by AdaGrad over shuffled
@@ -25,10 +27,16 @@ typedef struct us_linear {
 
 typedef struct us_qlinear {
     uint32_t n_labels, n_buckets;
-    const float *b;          /* (n_labels) */
-    const float *row_scale;  /* (n_buckets) */
-    const int8_t *q;         /* (n_buckets, n_labels) */
+    uint32_t stride;              /* bytes per row: us_qlinear_stride(n_labels) */
+    const float *b;               /* (n_labels) */
+    const unsigned char *rows;    /* (n_buckets, stride), 4-byte aligned */
 } us_qlinear;
+
+/* Row size for n_labels: 4 + n_labels rounded up to 8, or to 32 past 16
+ * bytes so that a row never straddles two 64-byte cache lines. */
+uint32_t us_qlinear_stride(uint32_t n_labels);
+/* Weight (f, l) of a quantised model, for explanations. */
+float us_qlinear_weight(const us_qlinear *m, uint32_t f, uint32_t l);
 
 typedef struct us_train_params {
     int softmax;          /* 1: one label per item (Y has one bit); 0: one-vs-rest */
@@ -58,8 +66,8 @@ void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out);
 /* Logits -> probabilities in place: sigmoid each, or softmax over all. */
 void us_probs(float *z, uint32_t n, int softmax);
 
-/* Quantises 'm' into caller-provided arrays: b (n_labels), row_scale
- * (n_buckets), q (n_buckets * n_labels). */
-void us_linear_quantize(const us_linear *m, float *b, float *row_scale, int8_t *q);
+/* Quantises 'm' into caller-provided memory: b (n_labels floats) and rows
+ * (n_buckets * us_qlinear_stride(n_labels) bytes, little-endian scales). */
+void us_linear_quantize(const us_linear *m, float *b, unsigned char *rows);
 
 #endif

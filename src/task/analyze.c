@@ -20,7 +20,10 @@ static void explain(const us_fz *fz, const us_qlinear *q, const us_fvec *x, uint
     size_t n = 0;
     for (uint32_t i = 0; i < x->n; i++) {
         uint32_t f = x->f[i].idx;
-        float c = x->f[i].val * q->row_scale[f] * (float)q->q[(size_t)f * q->n_labels + l];
+        int is_flag = 0;   /* language/position flags are biases, not evidence */
+        for (uint32_t j = 0; j < fz->n_fixed; j++) is_flag |= fz->fixed[j].idx == f;
+        if (is_flag) continue;
+        float c = x->f[i].val * us_qlinear_weight(q, f, l);
         if (c <= 0) continue;
         size_t k = n < US_TOP_CUES ? n++ : US_TOP_CUES;
         if (k == US_TOP_CUES) {
@@ -63,31 +66,31 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     size_t bad;
     if (us_utf8_validate(text, len, &bad) != US_OK)
         return us_err_set(err, US_EUTF8, "invalid UTF-8 at byte %zu", bad);
-    int tasks = opts->tasks ? opts->tasks : 7;
+    int tasks = opts->tasks ? opts->tasks : 15;
     int lang = opts->lang && *opts->lang ? us_lang_find(opts->lang) : -1;
     us_analysis *a = us_calloc(1, sizeof *a);
     if (!a) return us_err_set(err, US_ENOMEM, "out of memory");
     snprintf(a->lang, sizeof a->lang, "%s", lang >= 0 ? us_lang_codes[lang] : "xx");
     a->genre = -1;
-    us_text t;
-    us_fz fz;
-    us_fvec x;
-    us_text_init(&t);
-    us_fz_init(&fz, &m->fcfg);
-    us_fvec_init(&x);
-    fz.explain = opts->explain;
-    int rc = us_text_tokenize(&t, text, len, err);
+    us_scratch *sc = us_scratch_get(m);
+    if (!sc) { us_free(a); return us_err_set(err, US_ENOMEM, "out of memory"); }
+    us_text *tp = &sc->t;
+    us_fz *fzp = &sc->fz;
+    us_fvec *xp = &sc->x;
+    fzp->explain = opts->explain;
+    int rc = us_text_tokenize(tp, text, len, err);
     if (rc != US_OK) goto fail;
-    a->n_lines = t.n_lines;
+    a->n_lines = tp->n_lines;
     a->n_bytes = len;
-    a->n_cps = t.n_lines ? t.lines[t.n_lines - 1].end_cp : 0;
+    a->n_cps = us_utf8_cp_count(text, len);
     const us_head *hg = &m->heads[US_TASK_GENRE], *hf = &m->heads[US_TASK_FRAMING];
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
+    size_t thr_row = (size_t)(lang + 1);   /* row 0 serves unknown languages */
     if (((tasks & 1) && hg->present) || ((tasks & 2) && hf->present)) {
-        if ((rc = us_unit_article(&fz, &t, lang, &x)) != US_OK) goto oom;
+        if ((rc = us_unit_article(fzp, tp, lang, xp)) != US_OK) goto oom;
         if ((tasks & 1) && hg->present) {
             float z[US_N_GENRE_LABELS];
-            us_qlinear_score(&hg->q, &x, z);
+            us_qlinear_score(&hg->q, xp, z);
             us_probs(z, US_N_GENRE_LABELS, 1);
             int best = 0;
             for (int l = 0; l < US_N_GENRE_LABELS; l++) {
@@ -95,63 +98,61 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                 if (z[l] > z[best]) best = l;
             }
             a->genre = best;
-            if (opts->explain) explain(&fz, &hg->q, &x, (uint32_t)best, a->genre_cues);
+            if (opts->explain) explain(fzp, &hg->q, xp, (uint32_t)best, a->genre_cues);
         }
         if ((tasks & 2) && hf->present) {
             float z[US_N_FRAME_LABELS];
-            us_qlinear_score(&hf->q, &x, z);
+            us_qlinear_score(&hf->q, xp, z);
             us_probs(z, US_N_FRAME_LABELS, 0);
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
                 a->frame_prob[l] = z[l];
-                if (z[l] >= hf->thr[l]) {
+                if (z[l] >= hf->thr[thr_row * US_N_FRAME_LABELS + l]) {
                     a->frames |= 1u << l;
-                    if (opts->explain) explain(&fz, &hf->q, &x, l, a->frame_cues[l]);
+                    if (opts->explain) explain(fzp, &hf->q, xp, l, a->frame_cues[l]);
                 }
             }
         }
     }
     if ((tasks & 4) && ht->present) {
         size_t n_par = 0;
-        for (uint32_t l = 0; l < t.n_lines; l++) n_par += (size_t)us_line_nonempty(&t, l);
+        for (uint32_t l = 0; l < tp->n_lines; l++) n_par += (size_t)us_line_nonempty(tp, l);
         a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
         if (!a->paras) goto oom;
         uint32_t ordinal = 0;
-        for (uint32_t l = 0; l < t.n_lines; l++) {
-            if (!us_line_nonempty(&t, l)) continue;
+        for (uint32_t l = 0; l < tp->n_lines; l++) {
+            if (!us_line_nonempty(tp, l)) continue;
             us_para_result *p = &a->paras[a->n_paras++];
-            const us_range *r = &t.lines[l];
+            const us_range *r = &tp->lines[l];
             p->line = l + 1;
             p->start_cp = r->start_cp; p->end_cp = r->end_cp;
             p->start_byte = r->start_byte; p->end_byte = r->end_byte;
-            if ((rc = us_unit_paragraph(&fz, &t, lang, l, ordinal++, &x)) != US_OK) goto oom;
+            if ((rc = us_unit_paragraph(fzp, tp, lang, l, ordinal++, xp)) != US_OK) goto oom;
             float z[US_N_TECH_LABELS];
-            us_qlinear_score(&ht->q, &x, z);
+            us_qlinear_score(&ht->q, xp, z);
             us_probs(z, US_N_TECH_LABELS, 0);
             for (uint32_t k = 0; k < US_N_TECH_LABELS; k++) {
                 p->prob[k] = z[k];
-                if (z[k] >= ht->thr[k]) p->techniques |= 1u << k;
+                if (z[k] >= ht->thr[thr_row * US_N_TECH_LABELS + k]) p->techniques |= 1u << k;
             }
             if (opts->explain && p->techniques) {
                 p->cues = us_calloc(US_N_TECH_LABELS * US_TOP_CUES, sizeof *p->cues);
                 if (!p->cues) goto oom;
                 for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
-                    if (p->techniques >> k & 1u) explain(&fz, &ht->q, &x, k,
+                    if (p->techniques >> k & 1u) explain(fzp, &ht->q, xp, k,
                                                          p->cues + k * US_TOP_CUES);
             }
-            if ((rc = us_span_predict(m, &t, lang, l, p, err)) != US_OK) goto fail;
+            if ((tasks & US_DO_SPANS) &&
+                (rc = us_span_decode(&m->spans, tp, lang, l, p, err)) != US_OK)
+                goto fail;
         }
     }
-    us_text_fini(&t);
-    us_fz_fini(&fz);
-    us_fvec_fini(&x);
+    us_scratch_put(m, sc);
     *out = a;
     return US_OK;
 oom:
     rc = us_err_set(err, US_ENOMEM, "out of memory");
 fail:
-    us_text_fini(&t);
-    us_fz_fini(&fz);
-    us_fvec_fini(&x);
+    us_scratch_put(m, sc);
     us_analysis_free(a);
     return rc;
 }

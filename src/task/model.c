@@ -5,6 +5,14 @@
 
 static const char *const head_ids[US_N_TASKS] = {"GENR", "FRAM", "TECH"};
 
+/* Offset of the weight rows in a head section: after bias and thresholds,
+ * 64-byte aligned so rows line up with cache lines in the mapped file. */
+static size_t head_rows_off(uint32_t L)
+{
+    size_t off = 16 + 4 * (size_t)L * (1 + US_THR_ROWS);
+    return (off + 63) & ~(size_t)63;
+}
+
 /* The label inventory text stored in LABL (and compared at load). */
 static int labels_text(us_buf *b)
 {
@@ -47,26 +55,25 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_head_build *h = &heads[t];
         if (!h->present) continue;
-        uint32_t L = h->lin.n_labels, NB = h->lin.n_buckets;
-        size_t size = 16 + 8 * (size_t)L + 4 * (size_t)NB + (size_t)NB * L;
+        uint32_t L = h->lin.n_labels, NB = h->lin.n_buckets, S = us_qlinear_stride(L);
+        size_t rows_off = head_rows_off(L);
+        size_t size = rows_off + (size_t)NB * S;
         blob = us_calloc(size, 1);
-        float *b = us_malloc(L * sizeof *b), *sc = us_malloc(NB * sizeof *sc);
-        int8_t *q = us_malloc((size_t)NB * L);
-        if (!blob || !b || !sc || !q) {
-            us_free(b); us_free(sc); us_free(q);
+        float *b = us_malloc(L * sizeof *b);
+        if (!blob || !b) {
+            us_free(b);
             rc = us_err_set(err, US_ENOMEM, "out of memory");
             goto fail;
         }
-        us_linear_quantize(&h->lin, b, sc, q);
+        us_linear_quantize(&h->lin, b, blob + rows_off);
         us_put_u32le(blob, L);
         us_put_u32le(blob + 4, NB);
         us_put_u32le(blob + 8, (uint32_t)h->softmax);
         unsigned char *p = blob + 16;
         for (uint32_t l = 0; l < L; l++, p += 4) us_put_f32le(p, b[l]);
-        for (uint32_t l = 0; l < L; l++, p += 4) us_put_f32le(p, h->thr[l]);
-        for (uint32_t f = 0; f < NB; f++, p += 4) us_put_f32le(p, sc[f]);
-        memcpy(p, q, (size_t)NB * L);
-        us_free(b); us_free(sc); us_free(q);
+        for (int r = 0; r < US_THR_ROWS; r++)
+            for (uint32_t l = 0; l < L; l++, p += 4) us_put_f32le(p, h->thr[r][l]);
+        us_free(b);
         rc = us_mfw_add(w, head_ids[t], blob, size, err);
         us_free(blob);
         blob = NULL;
@@ -145,7 +152,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         const unsigned char *h = p;
         uint32_t L = n >= 16 ? us_get_u32le(h) : 0, NB = n >= 16 ? us_get_u32le(h + 4) : 0;
         uint32_t sm = n >= 16 ? us_get_u32le(h + 8) : 0;
-        size_t want = 16 + 8 * (size_t)L + 4 * (size_t)NB + (size_t)NB * L;
+        size_t want = L <= 32 ? head_rows_off(L) + (size_t)NB * us_qlinear_stride(L) : 0;
         if (n < 16 || L != us_tax_n_labels((us_task)t) || NB != NB_expected || sm > 1 ||
             want != n) {
             us_err_set(err, US_EFORMAT, "%s: section %s is malformed (%zu bytes)", name,
@@ -158,10 +165,14 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         hd->q.n_labels = L;
         hd->q.n_buckets = NB;
         hd->q.b = (const float *)(const void *)(h + 16);
-        hd->thr = (const float *)(const void *)(h + 16 + 4 * L);
-        hd->q.row_scale = (const float *)(const void *)(h + 16 + 8 * L);
-        hd->q.q = (const int8_t *)(h + 16 + 8 * L + 4 * (size_t)NB);
+        hd->thr = (const float *)(const void *)(h + 16 + 4 * (size_t)L);
+        hd->q.stride = us_qlinear_stride(L);
+        hd->q.rows = h + head_rows_off(L);
         n_heads++;
+    }
+    if (us_span_load(mf, &m->spans, err) != US_OK) {
+        us_err_prefix(err, "%s", name);
+        goto fail;
     }
     if (n_heads == 0) {
         us_err_set(err, US_EFORMAT, "%s: the model has no task heads", name);
@@ -173,9 +184,13 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
     const char *id = strstr(m->meta, "model_id=");
     snprintf(m->version, sizeof m->version, "unspin-model %d.%d %.16s", US_MFILE_MAJOR,
              (int)us_mfile_minor(mf), id ? id + 9 : "unknown");
-    char *nl = strchr(m->version, '\n');
-    if (nl) *nl = '\0';
+    /* The id comes from the file: keep printable ASCII only (it ends up in JSON). */
+    for (char *ch = m->version; *ch; ch++) {
+        if (*ch == '\n') { *ch = '\0'; break; }
+        if ((unsigned char)*ch < 0x20 || (unsigned char)*ch > 0x7e) *ch = '?';
+    }
     m->mf = mf;
+    pthread_mutex_init(&m->pool_mu, NULL);
     us_buf_fini(&lab);
     return m;
 fail:
@@ -206,9 +221,46 @@ us_model *us_model_load_memory(const void *data, size_t len, us_err *err)
 void us_model_free(us_model *m)
 {
     if (!m) return;
+    while (m->pool) {
+        us_scratch *s = m->pool;
+        m->pool = s->next;
+        us_text_fini(&s->t);
+        us_fz_fini(&s->fz);
+        us_fvec_fini(&s->x);
+        us_free(s);
+    }
+    pthread_mutex_destroy(&m->pool_mu);
     us_mfile_close(m->mf);
     us_free(m->meta);
     us_free(m);
+}
+
+us_scratch *us_scratch_get(const us_model *cm)
+{
+    us_model *m = (us_model *)cm;   /* the pool is the one mutable part, under its mutex */
+    pthread_mutex_lock(&m->pool_mu);
+    us_scratch *s = m->pool;
+    if (s) m->pool = s->next;
+    pthread_mutex_unlock(&m->pool_mu);
+    if (!s) {
+        if (!(s = us_calloc(1, sizeof *s))) return NULL;
+        us_text_init(&s->t);
+        us_fz_init(&s->fz, &m->fcfg);
+        us_fvec_init(&s->x);
+    }
+    s->fz.explain = 0;
+    us_fz_reset(&s->fz);
+    return s;
+}
+
+void us_scratch_put(const us_model *cm, us_scratch *s)
+{
+    us_model *m = (us_model *)cm;
+    if (!s) return;
+    pthread_mutex_lock(&m->pool_mu);
+    s->next = m->pool;
+    m->pool = s;
+    pthread_mutex_unlock(&m->pool_mu);
 }
 
 const char *us_model_version(const us_model *m) { return m->version; }

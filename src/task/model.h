@@ -13,42 +13,64 @@
  *         8       4           softmax (u32, 0 or 1)
  *         12      4           reserved
  *         16      4*L         bias (f32)
- *         16+4L   4*L         decision thresholds on probabilities (f32)
- *         16+8L   4*NB        per-bucket weight scale (f32)
- *         16+8L+4NB  NB*L     int8 weights, (NB, L) row-major
+ *         16+4L   4*R*L       decision thresholds on probabilities (f32), R = US_THR_ROWS
+ *                             rows: row 0 for an unknown language, row 1+lang otherwise
+ *         P       NB*S        weight rows, P = 16+4L+4RL rounded up to 64, S = stride
+ *                             (us_qlinear_stride(L)): f32 scale, int8 weights[L], zero pad
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
 #define US_MODEL_H
 
+#include <pthread.h>
 #include "feat/feat.h"
+#include "text/text.h"
 #include "model/linear.h"
 #include "model/mfile.h"
+#include "task/span.h"
 #include "task/taxonomy.h"
 
-#define US_FEAT_VERSION 1     /* bump when featurisation changes meaning */
+#define US_FEAT_VERSION 3     /* bump when featurisation changes meaning */
+#define US_THR_ROWS (1 + US_N_LANGS)  /* threshold rows: 0 = any language, 1 + lang */
 
 typedef struct us_head {
     int present;
     int softmax;
     us_qlinear q;
-    const float *thr;        /* (n_labels) */
+    const float *thr;        /* (US_THR_ROWS, n_labels) */
 } us_head;
+
+/* Per-analysis working memory, recycled through the model's pool so that a
+ * steady stream of analyses allocates nothing once warm. */
+typedef struct us_scratch {
+    us_text t;
+    us_fz fz;
+    us_fvec x;
+    struct us_scratch *next;
+} us_scratch;
 
 struct us_model {
     us_mfile *mf;
     us_feat_cfg fcfg;
     us_head heads[US_N_TASKS];
+    us_span_model spans;      /* SPAN section; spans.present = 0 without one */
     char *meta;               /* NUL-terminated copy of META */
     char version[80];         /* "unspin-model <hash>" for reports */
+    pthread_mutex_t pool_mu;  /* guards 'pool' only; everything else is read-only */
+    us_scratch *pool;
 };
+
+/* Takes a scratch from the pool (or makes one); NULL on out of memory. */
+us_scratch *us_scratch_get(const us_model *m);
+/* Returns it; explain mode and other per-call settings are reset by get. */
+void us_scratch_put(const us_model *m, us_scratch *s);
 
 /* A head being built by the trainer (float weights, owned). */
 typedef struct us_head_build {
     int present;
     int softmax;
     us_linear lin;
-    float thr[US_MAX_LABELS];
+    float thr[US_THR_ROWS][US_MAX_LABELS];
 } us_head_build;
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */

@@ -1,11 +1,745 @@
-/* span.c -- technique span prediction (no span head yet: predicts none). */
+/* span.c -- technique span tagger: token features, constrained Viterbi,
+ * averaged structured perceptron, quantised "SPAN" section.
+ *
+ * References: M. Collins, "Discriminative training methods for hidden Markov
+ * models: theory and experiments with perceptron algorithms", EMNLP 2002
+ * (training and weight averaging); H. Daume III's lazy averaging trick
+ * (avg = w - u / c, where u accumulates c * update), as in CRFsuite's
+ * averaged perceptron. The section layout and the confidence formula are in
+ * span.h; design notes and measurements in docs/SPANS.md.
+ *
+ * Deliberately not here: a CRF (the perceptron trains in seconds and its
+ * spans are as good for this data size), second-order chains, joint decoding
+ * across techniques (the chains are independent by design: one paragraph can
+ * carry overlapping spans of different techniques). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
 #include "task/span.h"
 
-int us_span_predict(const us_model *m, const us_text *t, int lang, uint32_t line,
-                    us_para_result *p, us_err *err)
+#define L_TECH US_N_TECHNIQUES
+#define NF 26                 /* features per token, fixed */
+#define MAX_NORM 64           /* bytes of a normalised word kept for hashing */
+#define H_PER_TOK 6           /* uint64 hash scratch per token */
+
+enum { TAG_O = 0, TAG_B = 1, TAG_I = 2 };
+/* Viterbi states: O before any B, O after a B, B, I. */
+enum { ST_O0 = 0, ST_O1 = 1, ST_B = 2, ST_I = 3, N_ST = 4 };
+static const uint8_t st_tag[N_ST] = {TAG_O, TAG_O, TAG_B, TAG_I};
+
+void us_span_cfg_default(us_span_cfg *cfg)
 {
-    (void)m; (void)t; (void)lang; (void)line; (void)err;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->bucket_bits = 17;
+    cfg->seed = 0x5ba7;
+    cfg->epochs = 8;
+    cfg->shuffle_seed = 42;
+    cfg->repair = 1;
+    cfg->inside_bias = 0.7f;
+}
+
+/* ==== token features ===================================================== */
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+    uint64_t s = a ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (b >> 31);
+    return us_splitmix64(&s);
+}
+
+/* Length bucket of a count: 0,1,2,3,4-5,6-9,10-19,20+. */
+static uint32_t bucket_of(uint32_t n)
+{
+    return n < 4 ? n : n < 6 ? 4 : n < 10 ? 5 : n < 20 ? 6 : 7;
+}
+
+/* Shape: kind, capitalisation, quote, length bucket. */
+static uint64_t shape_of(const us_token *tk)
+{
+    uint32_t f = tk->flags & (US_TF_UPPER1 | US_TF_ALLCAPS | US_TF_IN_QUOTE);
+    return (uint64_t)tk->kind | (uint64_t)f << 4 | (uint64_t)bucket_of(tk->end_cp - tk->start_cp)
+                                                       << 12;
+}
+
+/* Writes NF bucket ids per token of tokens [a, b) of t into out ((b-a) * NF).
+ * 'h' is scratch of H_PER_TOK * (b - a) uint64. Pure function of the text, the line,
+ * lang, bits and seed (shared by training and prediction). */
+static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t bits,
+                    uint32_t seed, uint32_t *out, uint64_t *h)
+{
+    uint32_t n = b - a, shift = 64 - bits;
+    uint64_t s0 = (uint64_t)seed * 0x9E3779B97F4A7C15ull;
+    uint64_t *hw = h, *hs = h + n, *hx = h + 2 * (size_t)n;  /* word, shape, 4 affixes */
+    char norm[MAX_NORM];
+    /* First pass: normalised word hashes, shapes, and the affixes of the
+     * normalised word (character n-grams anchored at its ends). */
+    for (uint32_t i = 0; i < n; i++) {
+        const us_token *tk = &t->toks[a + i];
+        size_t nl = us_tok_norm(t->text + tk->start_byte, tk->end_byte - tk->start_byte, norm,
+                                sizeof norm);
+        hw[i] = us_hash64(norm, nl, s0 ^ 1);
+        hs[i] = shape_of(tk);
+        size_t cpo[MAX_NORM + 1], ncp = 0;
+        for (size_t j = 0; j < nl; j++)
+            if (((unsigned char)norm[j] & 0xC0) != 0x80) cpo[ncp++] = j;
+        cpo[ncp] = nl;
+        for (size_t m = 3; m <= 4; m++) {
+            size_t pe = cpo[ncp < m ? ncp : m], sb2 = cpo[ncp < m ? 0 : ncp - m];
+            hx[4 * (size_t)i + 2 * (m - 3)] = us_hash64(norm, pe, s0 ^ (10 + m));
+            hx[4 * (size_t)i + 2 * (m - 3) + 1] = us_hash64(norm + sb2, nl - sb2, s0 ^ (20 + m));
+        }
+    }
+    /* Sentence of the first token: sentences are sorted and never cross lines. */
+    size_t si = 0;
+    {
+        size_t lo = 0, hi = t->n_sents;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (t->sents[mid].tok_end <= a) lo = mid + 1; else hi = mid;
+        }
+        si = lo;
+    }
+    const uint64_t BOS = 0x0b05, EOS = 0x0e05;
+    for (uint32_t i = 0; i < n; i++) {
+        const us_token *tk = &t->toks[a + i];
+        uint32_t ti = a + i;
+        while (si < t->n_sents && t->sents[si].tok_end <= ti) si++;
+        uint32_t sb = a, se = b;
+        if (si < t->n_sents && t->sents[si].tok_begin <= ti) {
+            sb = t->sents[si].tok_begin < a ? a : t->sents[si].tok_begin;
+            se = t->sents[si].tok_end > b ? b : t->sents[si].tok_end;
+        }
+        uint64_t wm2 = i >= 2 ? hw[i - 2] : BOS, wm1 = i >= 1 ? hw[i - 1] : BOS;
+        uint64_t wp1 = i + 1 < n ? hw[i + 1] : EOS, wp2 = i + 2 < n ? hw[i + 2] : EOS;
+        uint64_t sm1 = i >= 1 ? hs[i - 1] : BOS, sp1 = i + 1 < n ? hs[i + 1] : EOS;
+        uint64_t v[NF];
+        int k = 0;
+        v[k++] = 1;
+        v[k++] = (uint64_t)(lang + 1);
+        v[k++] = hw[i];
+        v[k++] = us_hash64(t->text + tk->start_byte,
+                           tk->end_byte - tk->start_byte < MAX_NORM ? tk->end_byte - tk->start_byte
+                                                                    : MAX_NORM, s0 ^ 2);
+        v[k++] = wm1;
+        v[k++] = wm2;
+        v[k++] = wp1;
+        v[k++] = wp2;
+        v[k++] = mix(wm1, hw[i]);
+        v[k++] = mix(hw[i], wp1);
+        v[k++] = mix(wm2, wm1);
+        v[k++] = mix(wp1, wp2);
+        for (int j = 0; j < 4; j++) v[k++] = hx[4 * (size_t)i + (size_t)j];
+        v[k++] = hs[i];
+        v[k++] = sm1;
+        v[k++] = sp1;
+        v[k++] = mix(mix(sm1, hs[i]), sp1);
+        v[k++] = bucket_of(ti - sb) | (uint64_t)((tk->flags & US_TF_SENT_START) != 0) << 4;
+        v[k++] = bucket_of(se - 1 - ti);
+        v[k++] = bucket_of(i);
+        v[k++] = bucket_of(n - 1 - i);
+        v[k++] = mix(hw[i], (uint64_t)(lang + 1));
+        v[k++] = (uint64_t)(i >= 1 && (t->toks[ti - 1].flags & US_TF_IN_QUOTE)) |
+                 (uint64_t)((tk->flags & US_TF_IN_QUOTE) != 0) << 1 |
+                 (uint64_t)(i + 1 < n && (t->toks[ti + 1].flags & US_TF_IN_QUOTE)) << 2;
+        for (int j = 0; j < NF; j++)
+            out[(size_t)i * NF + (size_t)j] =
+                (uint32_t)(mix(v[j], s0 ^ ((uint64_t)(j + 1) << 32)) >> shift);
+    }
+}
+
+/* ==== decoding =========================================================== */
+
+/* Constrained Viterbi over n >= 1 tokens. em is (n, 2) emission scores of B
+ * and I (O = 0); tr = start[3] then trans[3][3]. 'force' demands >= 1 B.
+ * back is (n, N_ST) scratch. OUT: tags (n). */
+static void viterbi(const float *em, uint32_t n, const float *tr, int force, uint8_t *back,
+                    uint8_t *tags)
+{
+    const float NEG = -1e30f;
+    const float *st = tr, *T = tr + 3;
+    float d[N_ST], nd[N_ST];
+    d[ST_O0] = st[TAG_O];
+    d[ST_O1] = NEG;
+    d[ST_B] = st[TAG_B] + em[0];
+    d[ST_I] = NEG;
+    for (uint32_t i = 1; i < n; i++) {
+        const float eb = em[2 * i], ei = em[2 * i + 1];
+        uint8_t *bk = back + (size_t)i * N_ST;
+        /* O0 <- O0 */
+        nd[ST_O0] = d[ST_O0] + T[TAG_O * 3 + TAG_O];
+        bk[ST_O0] = ST_O0;
+        /* O1 <- O1, B, I */
+        float best = d[ST_O1] + T[TAG_O * 3 + TAG_O];
+        uint8_t arg = ST_O1;
+        float c = d[ST_B] + T[TAG_B * 3 + TAG_O];
+        if (c > best) { best = c; arg = ST_B; }
+        c = d[ST_I] + T[TAG_I * 3 + TAG_O];
+        if (c > best) { best = c; arg = ST_I; }
+        nd[ST_O1] = best; bk[ST_O1] = arg;
+        /* B <- O0, O1, B, I */
+        best = d[ST_O0] + T[TAG_O * 3 + TAG_B]; arg = ST_O0;
+        c = d[ST_O1] + T[TAG_O * 3 + TAG_B];
+        if (c > best) { best = c; arg = ST_O1; }
+        c = d[ST_B] + T[TAG_B * 3 + TAG_B];
+        if (c > best) { best = c; arg = ST_B; }
+        c = d[ST_I] + T[TAG_I * 3 + TAG_B];
+        if (c > best) { best = c; arg = ST_I; }
+        nd[ST_B] = best + eb; bk[ST_B] = arg;
+        /* I <- B, I */
+        best = d[ST_B] + T[TAG_B * 3 + TAG_I]; arg = ST_B;
+        c = d[ST_I] + T[TAG_I * 3 + TAG_I];
+        if (c > best) { best = c; arg = ST_I; }
+        nd[ST_I] = best + ei; bk[ST_I] = arg;
+        memcpy(d, nd, sizeof d);
+    }
+    uint8_t s = ST_O1;
+    float best = d[ST_O1];
+    if (d[ST_B] > best) { best = d[ST_B]; s = ST_B; }
+    if (d[ST_I] > best) { best = d[ST_I]; s = ST_I; }
+    if (!force && d[ST_O0] >= best) s = ST_O0;
+    for (uint32_t i = n; i-- > 0;) {
+        tags[i] = st_tag[s];
+        if (i) s = back[(size_t)i * N_ST + s];
+    }
+}
+
+/* Score of segment [a, b] (tags B I..I) minus the same tokens tagged O, with
+ * the neighbouring tags of 'tags' kept. */
+static float seg_margin(const float *em, const uint8_t *tags, uint32_t n, uint32_t a, uint32_t b,
+                        const float *tr)
+{
+    const float *st = tr, *T = tr + 3;
+    float s = 0, o = 0;
+    for (uint32_t i = a; i <= b; i++) {
+        s += em[2 * i + (tags[i] == TAG_B ? 0 : 1)];
+        if (i > a) s += T[tags[i - 1] * 3 + tags[i]];
+    }
+    if (a == 0) { s += st[tags[a]]; o += st[TAG_O]; }
+    else { s += T[tags[a - 1] * 3 + tags[a]]; o += T[tags[a - 1] * 3 + TAG_O]; }
+    if (b + 1 < n) { s += T[tags[b] * 3 + tags[b + 1]]; o += T[TAG_O * 3 + tags[b + 1]]; }
+    o += (float)(b - a) * T[TAG_O * 3 + TAG_O];
+    return s - o;
+}
+
+/* Next segment at or after *i: OUT [*a, *b]; returns 0 when none is left. */
+static int next_seg(const uint8_t *tags, uint32_t n, uint32_t *i, uint32_t *a, uint32_t *b)
+{
+    while (*i < n && tags[*i] != TAG_B) (*i)++;
+    if (*i >= n) return 0;
+    *a = (*i)++;
+    while (*i < n && tags[*i] == TAG_I) (*i)++;
+    *b = *i - 1;
+    return 1;
+}
+
+/* Emissions of technique k from float weights w (NB, L, 2). */
+static void emit_f(const float *w, const uint32_t *feat, uint32_t n, uint32_t k, float *em)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        float eb = 0, ei = 0;
+        const uint32_t *f = feat + (size_t)i * NF;
+        for (int j = 0; j < NF; j++) {
+            const float *r = w + (size_t)f[j] * (L_TECH * 2) + k * 2;
+            eb += r[0];
+            ei += r[1];
+        }
+        em[2 * i] = eb;
+        em[2 * i + 1] = ei;
+    }
+}
+
+/* Emissions of the m techniques ks[] from the quantised weights, in one pass
+ * over the features (each row, 46 bytes, is fetched once for all of them).
+ * em is (m, n, 2); 'bias' is added to B and I. */
+static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, const uint32_t *ks,
+                   uint32_t m, float *em)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        float acc[2 * L_TECH];
+        for (uint32_t j = 0; j < 2 * m; j++) acc[j] = 0;
+        const uint32_t *f = feat + (size_t)i * NF;
+        for (int j = 0; j < NF; j++) {
+            const int8_t *q = sm->q + (size_t)f[j] * (L_TECH * 2);
+            float sc = sm->row_scale[f[j]];
+            if (sc == 0.0f) continue;   /* unused bucket */
+            for (uint32_t x = 0; x < m; x++) {
+                acc[2 * x] += sc * (float)q[2 * ks[x]];
+                acc[2 * x + 1] += sc * (float)q[2 * ks[x] + 1];
+            }
+        }
+        for (uint32_t x = 0; x < m; x++) {
+            em[((size_t)x * n + i) * 2] = acc[2 * x] + sm->inside_bias;
+            em[((size_t)x * n + i) * 2 + 1] = acc[2 * x + 1] + sm->inside_bias;
+        }
+    }
+}
+
+static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* ==== prediction ========================================================== */
+
+int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   us_para_result *p, us_err *err)
+{
     p->spans = NULL;
     p->n_spans = 0;
+    if (!sm || !sm->present || !p->techniques) return US_OK;
+    if (line >= t->n_lines)
+        return us_err_set(err, US_EINVAL, "span: line %u out of range (%zu lines)", line,
+                          t->n_lines);
+    const us_range *r = &t->lines[line];
+    uint32_t a = r->tok_begin, n = r->tok_end - r->tok_begin;
+    if (n == 0) return US_OK;
+    /* One block: hash scratch, features, emissions, backpointers, tags. */
+    uint32_t ks[L_TECH], m = 0;
+    for (uint32_t k = 0; k < L_TECH; k++)
+        if (p->techniques >> k & 1u) ks[m++] = k;
+    if (m == 0) return US_OK;
+    const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)m;
+    const size_t per_tok = o_back + N_ST + 1;
+    size_t bytes;
+    if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
+    unsigned char *mem = us_malloc(bytes);
+    if (!mem) return us_err_set(err, US_ENOMEM, "out of memory");
+    uint64_t *h = (uint64_t *)(void *)mem;
+    uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * o_feat);
+    float *em = (float *)(void *)(mem + (size_t)n * o_em);
+    uint8_t *back = mem + (size_t)n * o_back;
+    uint8_t *tags = back + (size_t)n * N_ST;
+    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
+    /* The rows are scattered over a table larger than L2: ask for all of them
+     * first so the cache misses overlap instead of queueing in emit_q. */
+    for (size_t j = 0; j < (size_t)n * NF; j++) {
+        __builtin_prefetch(sm->q + (size_t)feat[j] * (L_TECH * 2));
+        __builtin_prefetch(sm->row_scale + feat[j]);
+    }
+
+    us_span_result *out = NULL;
+    size_t n_out = 0, cap = 0;
+    emit_q(sm, feat, n, ks, m, em);
+    for (uint32_t x = 0; x < m; x++) {
+        uint32_t k = ks[x];
+        const float *tr = sm->trans + k * 12;
+        const float *emk = em + (size_t)x * n * 2;
+        viterbi(emk, n, tr, 1, back, tags);
+        float pk = p->prob[k] > 0.0f && p->prob[k] <= 1.0f ? p->prob[k] : 1.0f;
+        uint32_t i = 0, sa, sb;
+        while (next_seg(tags, n, &i, &sa, &sb)) {
+            if (n_out == cap) {
+                size_t nc = cap ? 2 * cap : 4;
+                us_span_result *q = us_realloc(out, nc * sizeof *q);
+                if (!q) {
+                    us_free(out);
+                    us_free(mem);
+                    return us_err_set(err, US_ENOMEM, "out of memory");
+                }
+                out = q;
+                cap = nc;
+            }
+            us_span_result *s = &out[n_out++];
+            const us_token *t0 = &t->toks[a + sa], *t1 = &t->toks[a + sb];
+            s->technique = (int)k;
+            s->start_cp = t0->start_cp;
+            s->end_cp = t1->end_cp;
+            s->start_byte = t0->start_byte;
+            s->end_byte = t1->end_byte;
+            float mg = seg_margin(emk, tags, n, sa, sb, tr);
+            s->confidence = pk * sigmoidf(mg / sm->temp[k]);
+        }
+    }
+    us_free(mem);
+    p->spans = out;
+    p->n_spans = n_out;
+    return US_OK;
+}
+
+/* ==== training ============================================================ */
+
+typedef struct inst {
+    uint32_t para;      /* index into paragraphs */
+    uint32_t tech;
+    size_t tag_off;     /* gold tags in 'gold' */
+} inst;
+
+typedef struct para {
+    size_t feat_off;    /* into feats, NF per token */
+    uint32_t n_tok;
+} para;
+
+typedef struct trainset {
+    para *paras; size_t n_paras, cap_paras;
+    inst *insts; size_t n_insts, cap_insts;
+    uint32_t *feats; size_t n_feats, cap_feats;
+    uint8_t *gold; size_t n_gold, cap_gold;
+} trainset;
+
+static void trainset_fini(trainset *ts)
+{
+    us_free(ts->paras);
+    us_free(ts->insts);
+    us_free(ts->feats);
+    us_free(ts->gold);
+    memset(ts, 0, sizeof *ts);
+}
+
+/* Grows *p (element size 'es') to hold 'need' elements. */
+static int grow(void **p, size_t *cap, size_t need, size_t es)
+{
+    if (need <= *cap) return US_OK;
+    size_t nc = *cap ? *cap : 256, bytes;
+    while (nc < need) nc *= 2;
+    if (us_mul_ok(nc, es, &bytes) != 0) return US_ENOMEM;
+    void *q = us_realloc(*p, bytes);
+    if (!q) return US_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return US_OK;
+}
+
+/* Adds the paragraphs of one article that carry spans. 'spans' are repaired. */
+static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_span *spans,
+                       size_t n_spans, uint32_t bits, uint32_t seed, uint64_t **hbuf,
+                       size_t *hcap)
+{
+    for (size_t l = 0; l < t->n_lines; l++) {
+        const us_range *r = &t->lines[l];
+        uint32_t a = r->tok_begin, n = r->tok_end - r->tok_begin;
+        if (n == 0) continue;
+        uint32_t techs = 0;
+        for (size_t s = 0; s < n_spans; s++)
+            if (spans[s].end_cp > spans[s].start_cp && spans[s].start_cp < r->end_cp &&
+                spans[s].end_cp > r->start_cp && spans[s].tech < L_TECH)
+                techs |= 1u << spans[s].tech;
+        if (!techs) continue;
+        if (grow((void **)&ts->paras, &ts->cap_paras, ts->n_paras + 1, sizeof *ts->paras) ||
+            grow((void **)&ts->feats, &ts->cap_feats, ts->n_feats + (size_t)n * NF, 4) ||
+            grow((void **)hbuf, hcap, H_PER_TOK * (size_t)n, 8))
+            return US_ENOMEM;
+        para *pp = &ts->paras[ts->n_paras];
+        pp->feat_off = ts->n_feats;
+        pp->n_tok = n;
+        extract(t, a, a + n, lang, bits, seed, ts->feats + ts->n_feats, *hbuf);
+        ts->n_feats += (size_t)n * NF;
+        for (uint32_t k = 0; k < L_TECH; k++) {
+            if (!(techs >> k & 1u)) continue;
+            if (grow((void **)&ts->insts, &ts->cap_insts, ts->n_insts + 1, sizeof *ts->insts) ||
+                grow((void **)&ts->gold, &ts->cap_gold, ts->n_gold + n, 1))
+                return US_ENOMEM;
+            uint8_t *g = ts->gold + ts->n_gold;
+            memset(g, TAG_O, n);
+            /* Token i is inside a span when their code-point ranges overlap;
+             * overlapping spans of one technique merge (BIO cannot nest). */
+            for (uint32_t i = 0; i < n; i++) {
+                const us_token *tk = &t->toks[a + i];
+                for (size_t s = 0; s < n_spans; s++) {
+                    const us_gold_span *sp = &spans[s];
+                    if (sp->tech != k || sp->end_cp <= sp->start_cp) continue;
+                    if (tk->start_cp < sp->end_cp && tk->end_cp > sp->start_cp) {
+                        int starts = i == 0 || t->toks[a + i - 1].end_cp <= sp->start_cp;
+                        uint8_t tag = starts ? TAG_B : TAG_I;
+                        if (g[i] == TAG_O || (g[i] == TAG_B && tag == TAG_I)) g[i] = tag;
+                    }
+                }
+            }
+            for (uint32_t i = 0; i < n; i++)   /* an I after O (merged overlap) becomes B */
+                if (g[i] == TAG_I && (i == 0 || g[i - 1] == TAG_O)) g[i] = TAG_B;
+            int any = 0;
+            for (uint32_t i = 0; i < n; i++) any |= g[i] == TAG_B;
+            if (!any) continue;
+            inst *in = &ts->insts[ts->n_insts++];
+            in->para = (uint32_t)ts->n_paras;
+            in->tech = k;
+            in->tag_off = ts->n_gold;
+            ts->n_gold += n;
+        }
+        ts->n_paras++;
+    }
+    return US_OK;
+}
+
+static void progress(const us_span_cfg *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void progress(const us_span_cfg *cfg, const char *fmt, ...)
+{
+    if (!cfg->progress) return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cfg->progress(msg, cfg->progress_ud);
+}
+
+void us_span_build_fini(us_span_build *b)
+{
+    if (!b) return;
+    us_free(b->w);
+    memset(b, 0, sizeof *b);
+}
+
+/* One perceptron update of technique k at time c: +1 for the gold path, -1
+ * for the predicted one, on the tokens and transitions where they differ. */
+static void update(float *w, float *u, float *tw, float *tu, const uint32_t *feat, uint32_t n,
+                   uint32_t k, const uint8_t *g, const uint8_t *y, float c)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (g[i] != y[i]) {
+            const uint32_t *f = feat + (size_t)i * NF;
+            for (int j = 0; j < NF; j++) {
+                size_t base = (size_t)f[j] * (L_TECH * 2) + k * 2;
+                if (g[i] != TAG_O) { w[base + g[i] - 1] += 1; u[base + g[i] - 1] += c; }
+                if (y[i] != TAG_O) { w[base + y[i] - 1] -= 1; u[base + y[i] - 1] -= c; }
+            }
+        }
+        int gi = i == 0 ? g[0] : 3 + g[i - 1] * 3 + g[i];
+        int yi = i == 0 ? y[0] : 3 + y[i - 1] * 3 + y[i];
+        if (gi != yi) {
+            tw[gi] += 1; tu[gi] += c;
+            tw[yi] -= 1; tu[yi] -= c;
+        }
+    }
+}
+
+int us_span_train(const us_dataset *ds, const uint8_t *art_in, const us_span_cfg *cfg,
+                  us_span_build *out, us_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (cfg->bucket_bits < 10 || cfg->bucket_bits > 22)
+        return us_err_set(err, US_EINVAL, "span: bucket_bits %u not in 10..22", cfg->bucket_bits);
+    trainset ts;
+    memset(&ts, 0, sizeof ts);
+    us_text t;
+    us_text_init(&t);
+    uint64_t *hbuf = NULL;
+    size_t hcap = 0;
+    us_gold_span *sp = NULL;
+    size_t sp_cap = 0;
+    float *u = NULL, *tu = NULL, *tw = NULL;
+    uint8_t *back = NULL, *y = NULL;
+    float *em = NULL;
+    uint32_t *order = NULL;
+    int rc = US_OK;
+    uint32_t NB = 1u << cfg->bucket_bits;
+    size_t nw = (size_t)NB * L_TECH * 2;
+
+    /* 1. Paragraph features and gold tags. */
+    for (size_t i = 0; i < ds->n; i++) {
+        const us_article *ar = &ds->arts[i];
+        if ((art_in && !art_in[i]) || !ar->text[US_TASK_TECHNIQUES] || !ar->n_spans) continue;
+        if ((rc = grow((void **)&sp, &sp_cap, ar->n_spans, sizeof *sp)) != US_OK) goto oom;
+        memcpy(sp, ar->spans, ar->n_spans * sizeof *sp);
+        if (cfg->repair) {
+            us_span_fix_stats *st = ar->lang >= 0 && ar->lang < US_N_LANGS ? &out->fix[ar->lang]
+                                                                           : NULL;
+            rc = us_span_fix_article(ar->text[US_TASK_TECHNIQUES], ar->len[US_TASK_TECHNIQUES],
+                                     ar->line_labels, ar->n_lines, sp, ar->n_spans, st);
+            if (rc < 0) goto oom;
+        }
+        rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES], ar->len[US_TASK_TECHNIQUES], err);
+        if (rc != US_OK) {
+            us_err_prefix(err, "span: article %s", ar->id);
+            goto fail;
+        }
+        if ((rc = add_article(&ts, &t, ar->lang, sp, ar->n_spans, cfg->bucket_bits, cfg->seed,
+                              &hbuf, &hcap)) != US_OK)
+            goto oom;
+    }
+    progress(cfg, "span: %zu paragraphs, %zu (paragraph, technique) instances, %zu tokens",
+             ts.n_paras, ts.n_insts, ts.n_feats / NF);
+
+    /* 2. Averaged perceptron. */
+    size_t max_n = 1;
+    for (size_t i = 0; i < ts.n_paras; i++)
+        if (ts.paras[i].n_tok > max_n) max_n = ts.paras[i].n_tok;
+    out->bucket_bits = cfg->bucket_bits;
+    out->seed = cfg->seed;
+    out->inside_bias = cfg->inside_bias;
+    out->n_instances = ts.n_insts;
+    out->w = us_calloc(nw, sizeof *out->w);
+    u = us_calloc(nw, sizeof *u);
+    tw = us_calloc(L_TECH * 12, sizeof *tw);
+    tu = us_calloc(L_TECH * 12, sizeof *tu);
+    back = us_malloc(max_n * N_ST);
+    y = us_malloc(max_n);
+    em = us_malloc(max_n * 2 * sizeof *em);
+    order = us_malloc((ts.n_insts ? ts.n_insts : 1) * sizeof *order);
+    if (!out->w || !u || !tw || !tu || !back || !y || !em || !order) goto oom;
+    /* Transitions that BIO forbids never appear in decoding (O->I, start->I). */
+    for (size_t i = 0; i < ts.n_insts; i++) order[i] = (uint32_t)i;
+    uint64_t rs = cfg->shuffle_seed;
+    float c = 1;
+    for (uint32_t ep = 0; ep < cfg->epochs; ep++) {
+        for (size_t i = ts.n_insts; i > 1; i--) {
+            size_t j = (size_t)(us_splitmix64(&rs) % i);
+            uint32_t tmp = order[i - 1]; order[i - 1] = order[j]; order[j] = tmp;
+        }
+        size_t n_err = 0;
+        for (size_t ii = 0; ii < ts.n_insts; ii++, c += 1) {
+            const inst *in = &ts.insts[order[ii]];
+            const para *pp = &ts.paras[in->para];
+            const uint32_t *feat = ts.feats + pp->feat_off;
+            const uint8_t *g = ts.gold + in->tag_off;
+            emit_f(out->w, feat, pp->n_tok, in->tech, em);
+            viterbi(em, pp->n_tok, tw + in->tech * 12, 1, back, y);
+            if (memcmp(g, y, pp->n_tok) != 0) {
+                n_err++;
+                update(out->w, u, tw + in->tech * 12, tu + in->tech * 12, feat, pp->n_tok,
+                       in->tech, g, y, c);
+            }
+        }
+        progress(cfg, "span: epoch %u: %zu of %zu paragraphs mistagged", ep + 1, n_err,
+                 ts.n_insts);
+    }
+    /* Averaging: avg = w - u / c. */
+    for (size_t i = 0; i < nw; i++) out->w[i] -= u[i] / c;
+    for (uint32_t k = 0; k < L_TECH; k++)
+        for (int j = 0; j < 12; j++) out->trans[k][j] = tw[k * 12 + j] - tu[k * 12 + j] / c;
+
+    /* 3. Per-technique normalisation (max |emission| = 1, so the int8 rows
+     * shared by all techniques quantise each of them alike; Viterbi is
+     * invariant to scaling one technique's parameters). */
+    for (uint32_t k = 0; k < L_TECH; k++) {
+        float mx = 0;
+        for (size_t f = 0; f < NB; f++)
+            for (int j = 0; j < 2; j++) {
+                float v = fabsf(out->w[f * L_TECH * 2 + k * 2 + (size_t)j]);
+                if (v > mx) mx = v;
+            }
+        if (mx <= 0) mx = 1;
+        for (size_t f = 0; f < NB; f++)
+            for (int j = 0; j < 2; j++) out->w[f * L_TECH * 2 + k * 2 + (size_t)j] /= mx;
+        for (int j = 0; j < 12; j++) out->trans[k][j] /= mx;
+    }
+
+    /* 4. Margin temperature per technique: mean |margin| of training segments. */
+    double msum[L_TECH] = {0};
+    size_t mcnt[L_TECH] = {0};
+    for (size_t ii = 0; ii < ts.n_insts; ii++) {
+        const inst *in = &ts.insts[ii];
+        const para *pp = &ts.paras[in->para];
+        emit_f(out->w, ts.feats + pp->feat_off, pp->n_tok, in->tech, em);
+        for (uint32_t i = 0; i < 2 * pp->n_tok; i++) em[i] += out->inside_bias;
+        viterbi(em, pp->n_tok, out->trans[in->tech], 1, back, y);
+        uint32_t i = 0, sa, sb;
+        while (next_seg(y, pp->n_tok, &i, &sa, &sb)) {
+            msum[in->tech] += fabsf(seg_margin(em, y, pp->n_tok, sa, sb, out->trans[in->tech]));
+            mcnt[in->tech]++;
+        }
+    }
+    for (uint32_t k = 0; k < L_TECH; k++) {
+        double m = mcnt[k] ? msum[k] / (double)mcnt[k] : 1.0;
+        out->temp[k] = m > 1e-4 ? (float)m : 1.0f;
+    }
+    rc = US_OK;
+    goto done;
+oom:
+    rc = us_err_set(err, US_ENOMEM, "out of memory");
+fail:
+    us_span_build_fini(out);
+done:
+    trainset_fini(&ts);
+    us_text_fini(&t);
+    us_free(hbuf);
+    us_free(sp);
+    us_free(u);
+    us_free(tw);
+    us_free(tu);
+    us_free(back);
+    us_free(y);
+    us_free(em);
+    us_free(order);
+    return rc;
+}
+
+/* ==== serialisation ======================================================== */
+
+#define HDR 32
+
+static size_t section_size(uint32_t NB)
+{
+    return HDR + 52 * (size_t)L_TECH + 4 * (size_t)NB + (size_t)NB * L_TECH * 2;
+}
+
+int us_span_write(const us_span_build *b, us_mfw *w, us_err *err)
+{
+    if (!b->w || b->bucket_bits < 10 || b->bucket_bits > 22)
+        return us_err_set(err, US_EINVAL, "span: nothing trained");
+    uint32_t NB = 1u << b->bucket_bits;
+    size_t size = section_size(NB);
+    unsigned char *blob = us_calloc(size, 1);
+    if (!blob) return us_err_set(err, US_ENOMEM, "out of memory");
+    us_put_u32le(blob, US_SPAN_FORMAT);
+    us_put_u32le(blob + 4, US_SPAN_FEAT_VERSION);
+    us_put_u32le(blob + 8, L_TECH);
+    us_put_u32le(blob + 12, b->bucket_bits);
+    us_put_u32le(blob + 16, b->seed);
+    us_put_f32le(blob + 20, b->inside_bias);
+    unsigned char *p = blob + HDR;
+    for (uint32_t k = 0; k < L_TECH; k++)
+        for (int j = 0; j < 12; j++, p += 4) us_put_f32le(p, b->trans[k][j]);
+    for (uint32_t k = 0; k < L_TECH; k++, p += 4) us_put_f32le(p, b->temp[k]);
+    unsigned char *ps = p;
+    int8_t *q = (int8_t *)(void *)(p + 4 * (size_t)NB);
+    for (size_t f = 0; f < NB; f++) {
+        const float *row = b->w + f * L_TECH * 2;
+        float mx = 0;
+        for (int j = 0; j < L_TECH * 2; j++) if (fabsf(row[j]) > mx) mx = fabsf(row[j]);
+        float sc = mx / 127.0f;
+        us_put_f32le(ps + 4 * f, sc);
+        for (int j = 0; j < L_TECH * 2; j++) {
+            long v = sc > 0 ? lrintf(row[j] / sc) : 0;
+            q[f * L_TECH * 2 + (size_t)j] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+        }
+    }
+    int rc = us_mfw_add(w, US_SPAN_SECTION, blob, size, err);
+    us_free(blob);
+    return rc;
+}
+
+int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const void *data;
+    size_t n;
+    if (us_mfile_section(mf, US_SPAN_SECTION, &data, &n) != US_OK) return US_OK;
+    const unsigned char *h = data;
+    uint32_t one = 1;
+    unsigned char le;
+    memcpy(&le, &one, 1);
+    if (le != 1)
+        return us_err_set(err, US_EFORMAT, "section SPAN: big-endian hosts are not supported");
+    if (n < HDR) return us_err_set(err, US_EFORMAT, "section SPAN: truncated (%zu bytes)", n);
+    uint32_t fmt = us_get_u32le(h), fver = us_get_u32le(h + 4);
+    if (fmt != US_SPAN_FORMAT || fver != US_SPAN_FEAT_VERSION)
+        return us_err_set(err, US_EVERSION,
+                          "section SPAN: format %u / features %u, this unspin reads %u / %u\n"
+                          "HINT: retrain the model with this version (unspin train)",
+                          fmt, fver, US_SPAN_FORMAT, US_SPAN_FEAT_VERSION);
+    uint32_t L = us_get_u32le(h + 8), bits = us_get_u32le(h + 12);
+    float ib = us_get_f32le(h + 20);
+    if (!isfinite(ib)) return us_err_set(err, US_EFORMAT, "section SPAN: invalid inside bias");
+    for (int i = 24; i < HDR; i++)
+        if (h[i]) return us_err_set(err, US_EFORMAT, "section SPAN: reserved bytes not zero");
+    if (L != L_TECH || bits < 10 || bits > 22 || n != section_size(1u << bits))
+        return us_err_set(err, US_EFORMAT,
+                          "section SPAN: malformed (%zu bytes, %u labels, %u bucket bits)", n, L,
+                          bits);
+    uint32_t NB = 1u << bits;
+    const float *fl = (const float *)(const void *)(h + HDR);
+    size_t n_fl = 13 * (size_t)L_TECH + NB;   /* trans (12 L), temp (L), row scales (NB) */
+    for (size_t i = 0; i < n_fl; i++) {
+        float v = fl[i];
+        int bad = !isfinite(v);
+        if (i >= 12 * (size_t)L_TECH && i < 13 * (size_t)L_TECH) bad |= !(v > 0);
+        if (i >= 13 * (size_t)L_TECH) bad |= !(v >= 0);
+        if (bad) return us_err_set(err, US_EFORMAT, "section SPAN: invalid float %g at %zu", (double)v, i);
+    }
+    out->bucket_bits = bits;
+    out->seed = us_get_u32le(h + 16);
+    out->inside_bias = ib;
+    out->trans = fl;
+    out->temp = fl + 12 * L_TECH;
+    out->row_scale = fl + 13 * L_TECH;
+    out->q = (const int8_t *)(h + HDR + 4 * n_fl);
+    out->present = 1;
     return US_OK;
 }

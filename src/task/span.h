@@ -1,16 +1,121 @@
-/* span.h -- technique spans inside a paragraph.
+/* span.h -- technique spans inside a paragraph: a BIO tagger per technique.
  *
- * Placeholder contract for the span model (issue: technique spans): given a
- * tokenised article and one of its paragraphs whose techniques are already
- * predicted, fill p->spans with the fragments that carry them. The current
- * implementation predicts no spans when the model has no span head. */
+ * Model: for each of the 23 techniques an independent linear-chain tagger
+ * with tags O, B, I over the tokens of one paragraph (= line), trained as an
+ * averaged structured perceptron (Collins 2002). All chains share one token
+ * feature extractor (words, neighbours, bigrams, affixes, shape, position,
+ * language; hashed into 2^bucket_bits buckets). Emission weights exist for B
+ * and I only (O is the zero reference, which loses nothing: adding a constant
+ * to all three tags of a token shifts every path by the same amount).
+ *
+ * A chain is trained only on the paragraphs whose labels contain its
+ * technique, and at prediction time it is only run for the techniques the
+ * paragraph classifier predicted, with a constrained Viterbi that forces at
+ * least one B: every predicted technique gets >= 1 span, and no span has an
+ * unpredicted technique.
+ *
+ * Confidence of a span of technique k (documented contract):
+ *   conf = P(k | paragraph) * sigmoid(margin / T_k)
+ * where margin (inside bias included) is the path score of the segment minus the score of the same
+ * tokens tagged O (same neighbouring tags), T_k the mean absolute margin of
+ * the segments predicted on the training paragraphs (stored in the model),
+ * and P(k | paragraph) is p->prob[k] (taken as 1 when it is not in (0, 1]).
+ *
+ * Section "SPAN" of the model file (little-endian; floats IEEE-754 f32):
+ *   offset        size      meaning
+ *   0             4         format version (US_SPAN_FORMAT = 1)
+ *   4             4         feature version (US_SPAN_FEAT_VERSION)
+ *   8             4         n_labels L (= US_N_TECHNIQUES)
+ *   12            4         bucket_bits (10..22); NB = 1 << bucket_bits
+ *   16            4         hash seed
+ *   20            4         inside bias (f32): added to every B and I emission
+ *   24            8         reserved, 0
+ *   32            4*L*12    per technique: start[3] (O, B, I) then trans[3][3]
+ *                           (from, to) -- O->I and start->I are never used
+ *   32+48L        4*L       per technique: margin temperature T_k (> 0)
+ *   32+52L        4*NB      per-bucket weight scale (f32, >= 0)
+ *   32+52L+4NB    NB*L*2    int8 emission weights, (NB, L, 2) row-major, [.][k][0] = B,
+ *                           [.][k][1] = I; weight = scale[bucket] * q
+ * The loader checks the exact size, versions, L, bucket_bits, finite floats
+ * and T_k > 0; a model without the section simply has no span tagger. */
 #ifndef US_SPAN_H
 #define US_SPAN_H
 
 #include "unspin.h"
+#include "base/base.h"
 #include "text/text.h"
+#include "io/dataset.h"
+#include "model/mfile.h"
+#include "task/span_fix.h"
+#include "task/taxonomy.h"
 
-int us_span_predict(const us_model *m, const us_text *t, int lang, uint32_t line,
-                    us_para_result *p, us_err *err);
+#define US_SPAN_FORMAT 1
+#define US_SPAN_FEAT_VERSION 1
+#define US_SPAN_SECTION "SPAN"
+
+typedef struct us_span_cfg {
+    uint32_t bucket_bits;     /* 10..22, default 17 */
+    uint32_t seed;            /* hash seed */
+    uint32_t epochs;          /* perceptron passes, default 8 */
+    uint64_t shuffle_seed;    /* instance order */
+    float inside_bias;        /* decode-time bonus for B and I (normalised units), default
+                                 0.7; > 0 gives longer spans (tuned by span_cv, docs/SPANS.md) */
+    int repair;               /* run us_span_fix_article on (copies of) the gold spans */
+    void (*progress)(const char *msg, void *ud);
+    void *progress_ud;
+} us_span_cfg;
+
+void us_span_cfg_default(us_span_cfg *cfg);
+
+/* The trained tagger in float form (owned). */
+typedef struct us_span_build {
+    uint32_t bucket_bits, seed;
+    float inside_bias;
+    float *w;                                  /* (NB, L, 2) averaged emission weights */
+    float trans[US_N_TECHNIQUES][12];          /* start[3], trans[3][3] */
+    float temp[US_N_TECHNIQUES];               /* margin temperature T_k */
+    us_span_fix_stats fix[US_N_LANGS];         /* repair counts per language */
+    size_t n_instances;                        /* (paragraph, technique) pairs trained on */
+} us_span_build;
+
+/* The serving form: views into a loaded model file (immutable, shareable
+ * across threads). present = 0 when the model has no SPAN section. */
+typedef struct us_span_model {
+    int present;
+    uint32_t bucket_bits, seed;
+    float inside_bias;
+    const float *trans;       /* (L, 12) */
+    const float *temp;        /* (L) */
+    const float *row_scale;   /* (NB) */
+    const int8_t *q;          /* (NB, L, 2) */
+} us_span_model;
+
+/* Trains the tagger on the articles with art_in[i] != 0 (NULL = all) that
+ * have subtask-3 text and spans. Gold spans are repaired on copies when
+ * cfg->repair (the dataset is not modified). OUT: *out (us_span_build_fini).
+ * Errors: US_EINVAL (bad cfg), US_ENOMEM. Deterministic for a given cfg. */
+int us_span_train(const us_dataset *ds, const uint8_t *art_in, const us_span_cfg *cfg,
+                  us_span_build *out, us_err *err);
+void us_span_build_fini(us_span_build *b);
+
+/* Quantises and adds the "SPAN" section to a model writer. */
+int us_span_write(const us_span_build *b, us_mfw *w, us_err *err);
+
+/* Reads the "SPAN" section of a verified container into *out (views into
+ * 'mf', valid while it is open). A missing section gives US_OK with
+ * out->present = 0. Errors: US_EFORMAT (malformed, message names the
+ * section), US_EVERSION (other format or feature version). */
+int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err);
+
+/* Fills p->spans / p->n_spans (us_malloc'ed, caller frees with us_free; NULL
+ * and 0 when nothing is predicted) for the paragraph on line index 'line'
+ * (0-based index into t->lines, as analyze.c iterates) and the techniques
+ * set in p->techniques, with code-point and byte offsets into t->text.
+ * Spans are ordered by technique, then by start. 'lang' is the
+ * us_lang_codes index or -1. 'sm' may be NULL or not present: no spans.
+ * Thread-safe for a shared model. Errors: US_EINVAL (line out of range),
+ * US_ENOMEM. */
+int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   us_para_result *p, us_err *err);
 
 #endif

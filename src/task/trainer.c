@@ -23,6 +23,30 @@ void us_train_cfg_default(us_train_cfg *cfg)
     cfg->inner_folds = 3;
     cfg->min_pos_thr = 15;
     cfg->threads = 2;
+    cfg->span_items = 1;
+    cfg->spans = 1;
+    us_span_cfg_default(&cfg->span);
+    cfg->span.repair = 0;    /* the CLI repairs the dataset's spans once, at load */
+}
+
+int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
+                       const us_head_build heads[US_N_TASKS], const char *meta, us_mfw **out,
+                       us_err *err)
+{
+    us_mfw *w = NULL;
+    int rc = us_model_build(&cfg->feat, heads, meta, &w, err);
+    if (rc != US_OK || !cfg->spans) { *out = w; return rc; }
+    us_span_build sb;
+    us_span_cfg scfg = cfg->span;
+    if (!scfg.progress) { scfg.progress = cfg->progress; scfg.progress_ud = cfg->progress_ud; }
+    rc = us_span_train(ds, art_in, &scfg, &sb, err);
+    if (rc == US_OK) {
+        rc = us_span_write(&sb, w, err);
+        us_span_build_fini(&sb);
+    }
+    if (rc != US_OK) { us_mfw_free(w); w = NULL; }
+    *out = w;
+    return rc;
 }
 
 static void progress(const us_train_cfg *cfg, const char *fmt, ...)
@@ -75,7 +99,31 @@ void us_corpus_fini(us_corpus *c)
     memset(c, 0, sizeof *c);
 }
 
-int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, us_err *err)
+/* Techniques of the gold spans of 'a' that cover at least half of [s, e). */
+static uint32_t span_labels(const us_article *a, uint32_t s, uint32_t e)
+{
+    uint32_t mask = 0;
+    for (size_t k = 0; k < a->n_spans; k++) {
+        uint32_t lo = a->spans[k].start_cp > s ? a->spans[k].start_cp : s;
+        uint32_t hi = a->spans[k].end_cp < e ? a->spans[k].end_cp : e;
+        if (hi > lo && 2 * (hi - lo) >= e - s) mask |= 1u << a->spans[k].tech;
+    }
+    return mask;
+}
+
+/* Line index containing code point 'cp' (binary search), or n_lines. */
+static uint32_t line_of_cp(const us_text *t, uint32_t cp)
+{
+    uint32_t lo = 0, hi = (uint32_t)t->n_lines;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (t->lines[mid].end_cp < cp) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, int span_items,
+                    us_err *err)
 {
     memset(c, 0, sizeof *c);
     us_fz fz;
@@ -87,6 +135,7 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
     for (size_t i = 0; i < n; i++) {
         const us_article *a = &ds->arts[i];
         for (uint32_t l = 0; a->line_gold && l < a->n_lines; l++) n_par += a->line_gold[l];
+        if (span_items) n_par += a->n_spans;
     }
     c->n_arts = n;
     for (int k = 0; k < 2; k++) {
@@ -124,6 +173,30 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
                 c->par_line[p] = l + 1;
             }
             ordinal += (uint32_t)nonempty;
+        }
+        for (size_t k = 0; span_items && k < a->n_spans; k++) {
+            const us_gold_span *sp = &a->spans[k];
+            uint32_t l = line_of_cp(&t, sp->start_cp);
+            if (l >= t.n_lines || sp->end_cp > t.lines[l].end_cp || sp->end_cp <= sp->start_cp ||
+                l >= a->n_lines || !(a->line_labels[l] >> sp->tech & 1u))
+                continue;   /* offsets that do not fit the paragraph labels: not used */
+            const us_range *r = &t.lines[l];
+            uint32_t tb = r->tok_begin, te = r->tok_end;
+            while (tb < te && t.toks[tb].end_cp <= sp->start_cp) tb++;
+            while (te > tb && t.toks[te - 1].start_cp >= sp->end_cp) te--;
+            if (tb == te) continue;
+            size_t p = c->n_paras++;
+            us_fz_reset(&fz);
+            us_fz_add_tokens(&fz, &t, tb, te, 1.0f, 0);
+            us_fz_add_cues(&fz, &t, tb, te);
+            char lname[16];
+            snprintf(lname, sizeof lname, "lang=%s", us_lang_codes[a->lang]);
+            us_fz_add_flag(&fz, US_NS_LANG, lname, 1.0f);
+            if ((rc = us_fz_finish(&fz, &c->par_x[p])) != US_OK) goto oom;
+            c->par_y[p] = span_labels(a, sp->start_cp, sp->end_cp) | 1u << sp->tech;
+            c->par_art[p] = (uint32_t)i;
+            c->par_line[p] = 0;
+            c->n_span_items++;
         }
     }
     us_fz_fini(&fz);
@@ -181,27 +254,88 @@ static void *worker(void *arg)
     }
 }
 
-/* Best threshold for one label's OOF probabilities. OUT: *best_f1. */
-static float best_threshold(const float *prob, const uint32_t *Y, const uint8_t *use, size_t n,
-                            uint32_t label_mask, size_t stride, size_t col, double *best_f1)
+/* ---- thresholds ------------------------------------------------------------ */
+
+#define N_GRID 89                       /* thresholds 0.02, 0.03, ..., 0.90 */
+static float grid_thr(int g) { return (float)(g + 2) / 100.0f; }
+
+/* Chooses one threshold per label to maximise micro-F1 over the items with
+ * use[i] set, by coordinate ascent from 'init' (Lipton et al. 2014: for
+ * micro-F1 one shared threshold is optimal under perfect calibration, so
+ * labels move away from it only when their own out-of-fold counts say so).
+ * Labels with fewer than min_pos positives keep their 'init' threshold.
+ * OUT: thr (L). Returns the micro-F1 reached, or -1 on out of memory. */
+static double tune_micro(const float *prob, const uint32_t *Y, const uint8_t *use, size_t n,
+                         uint32_t L, const float *init, uint32_t min_pos, float *thr)
+{
+    size_t cells = (size_t)L * N_GRID;
+    double *tp = us_calloc(cells * 3, sizeof(double));
+    if (!tp) return -1;
+    double *fp = tp + cells, *fn = fp + cells;
+    size_t pos[32] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!use[i]) continue;
+        for (uint32_t l = 0; l < L; l++) {
+            int gold = (int)(Y[i] >> l & 1u);
+            float p = prob[i * L + l];
+            pos[l] += (size_t)gold;
+            /* predicted positive at grid g iff p >= grid_thr(g) */
+            int gmax = (int)(p * 100.0f + 1e-4f) - 2;   /* last g with grid_thr(g) <= p */
+            if (gmax >= N_GRID) gmax = N_GRID - 1;
+            for (int g = 0; g < N_GRID; g++) {
+                int pred = g <= gmax;
+                double *cell = pred ? (gold ? tp : fp) : (gold ? fn : NULL);
+                if (cell) cell[(size_t)l * N_GRID + g] += 1;
+            }
+        }
+    }
+    int cur[32];
+    double TP = 0, FP = 0, FN = 0;
+    for (uint32_t l = 0; l < L; l++) {
+        int g = (int)(init[l] * 100.0f + 0.5f) - 2;
+        cur[l] = g < 0 ? 0 : g >= N_GRID ? N_GRID - 1 : g;
+        size_t c = (size_t)l * N_GRID + (size_t)cur[l];
+        TP += tp[c]; FP += fp[c]; FN += fn[c];
+    }
+    for (int pass = 0; pass < 3; pass++)
+        for (uint32_t l = 0; l < L; l++) {
+            if (pos[l] < min_pos) continue;
+            size_t c0 = (size_t)l * N_GRID + (size_t)cur[l];
+            double bTP = TP - tp[c0], bFP = FP - fp[c0], bFN = FN - fn[c0];
+            int best = cur[l];
+            double best_f = -1;
+            for (int g = 0; g < N_GRID; g++) {
+                size_t c = (size_t)l * N_GRID + (size_t)g;
+                double t2 = bTP + tp[c], f = t2 > 0 ? 2 * t2 / (2 * t2 + bFP + fp[c] + bFN + fn[c]) : 0;
+                if (f > best_f + 1e-12) { best_f = f; best = g; }
+            }
+            size_t c = (size_t)l * N_GRID + (size_t)best;
+            TP = bTP + tp[c]; FP = bFP + fp[c]; FN = bFN + fn[c];
+            cur[l] = best;
+        }
+    for (uint32_t l = 0; l < L; l++) thr[l] = grid_thr(cur[l]);
+    us_free(tp);
+    return TP > 0 ? 2 * TP / (2 * TP + FP + FN) : 0;
+}
+
+/* The single threshold that maximises micro-F1 over all labels. */
+static float best_global(const float *prob, const uint32_t *Y, const uint8_t *use, size_t n,
+                         uint32_t L, double *f1)
 {
     float best_t = 0.5f;
-    *best_f1 = -1;
-    for (int s = 2; s <= 90; s++) {
-        float th = (float)s / 100.0f;
+    *f1 = -1;
+    for (int g = 0; g < N_GRID; g++) {
+        float th = grid_thr(g);
         double tp = 0, fp = 0, fn = 0;
         for (size_t i = 0; i < n; i++) {
             if (!use[i]) continue;
-            int pred = prob[i * stride + col] >= th;
-            for (uint32_t l = 0; l < 32; l++) {
-                if (!(label_mask >> l & 1u)) continue;
-                int gold = (int)(Y[i] >> l & 1u);
-                int pl = label_mask == (1u << col) ? pred : prob[i * stride + l] >= th;
-                tp += gold && pl; fp += !gold && pl; fn += gold && !pl;
+            for (uint32_t l = 0; l < L; l++) {
+                int gold = (int)(Y[i] >> l & 1u), pred = prob[i * L + l] >= th;
+                tp += gold && pred; fp += !gold && pred; fn += gold && !pred;
             }
         }
-        double f1 = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
-        if (f1 > *best_f1 + 1e-9) { *best_f1 = f1; best_t = th; }
+        double f = tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
+        if (f > *f1 + 1e-12) { *f1 = f; best_t = th; }
     }
     return best_t;
 }
@@ -265,7 +399,8 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
         uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
         h->present = 1;
         h->softmax = cfg->p[t].softmax;
-        for (uint32_t l = 0; l < L; l++) h->thr[l] = h->softmax ? 0.0f : 0.5f;
+        for (int r = 0; r < US_THR_ROWS; r++)
+            for (uint32_t l = 0; l < L; l++) h->thr[r][l] = h->softmax ? 0.0f : 0.5f;
         job *final = NULL;
         for (size_t i = 0; i < n_jobs; i++)
             if (jobs[i].task == t && jobs[i].fold < 0) final = &jobs[i];
@@ -285,27 +420,43 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
             if (j->task != t || j->fold < 0) continue;
             for (size_t k = 0; k < n; k++) {
                 if (!final->mask[k] || j->mask[k]) continue;   /* held out of this fold */
+                if (t == US_TASK_TECHNIQUES && c->par_line[k] == 0) continue;  /* span item */
                 us_linear_score(&j->lin, &j->X[k], prob + k * L);
                 us_probs(prob + k * L, L, 0);
                 use[k] = 1;
             }
         }
         double f1;
-        uint32_t all = L >= 32 ? UINT32_MAX : (1u << L) - 1;
-        float global = best_threshold(prob, final->Y, use, n, all, L, 0, &f1);
-        progress(cfg, "%s: global threshold %.2f (OOF micro-F1 %.4f)", us_task_name((us_task)t),
-                 global, f1);
-        for (uint32_t l = 0; l < L; l++) {
-            size_t pos = 0;
-            for (size_t k = 0; k < n; k++) pos += use[k] && (final->Y[k] >> l & 1u);
-            h->thr[l] = global;
-            if (pos >= cfg->min_pos_thr) {
-                double fl;
-                float tl = best_threshold(prob, final->Y, use, n, 1u << l, L, l, &fl);
-                /* Shrink towards the global threshold: per-label optima are noisy. */
-                h->thr[l] = (float)((pos * tl + 50.0 * global) / (pos + 50.0));
+        float global = best_global(prob, final->Y, use, n, L, &f1);
+        float init[US_MAX_LABELS];
+        for (uint32_t l = 0; l < L; l++) init[l] = global;
+        double f_all = tune_micro(prob, final->Y, use, n, L, init, cfg->min_pos_thr, h->thr[0]);
+        progress(cfg, "%s: global threshold %.2f (OOF micro-F1 %.4f), per label %.4f",
+                 us_task_name((us_task)t), global, f1, f_all);
+        uint8_t *use_lang = us_malloc(n ? n : 1);
+        if (!use_lang || f_all < 0) {
+            us_free(prob); us_free(use); us_free(use_lang);
+            rc = us_err_set(err, US_ENOMEM, "out of memory");
+            goto done;
+        }
+        /* Row 1+lang: the same ascent on that language's items, from row 0.
+         * Label priors differ a lot between languages; one row fits none. */
+        for (int r = 1; r < US_THR_ROWS; r++) {
+            size_t n_use = 0;
+            for (size_t k = 0; k < n; k++) {
+                size_t art = t < 2 ? k : c->par_art[k];
+                use_lang[k] = use[k] && ds->arts[art].lang == r - 1;
+                n_use += use_lang[k];
+            }
+            memcpy(h->thr[r], h->thr[0], L * sizeof(float));
+            if (n_use && tune_micro(prob, final->Y, use_lang, n, L, h->thr[0], cfg->min_pos_thr,
+                                    h->thr[r]) < 0) {
+                us_free(prob); us_free(use); us_free(use_lang);
+                rc = us_err_set(err, US_ENOMEM, "out of memory");
+                goto done;
             }
         }
+        us_free(use_lang);
         us_free(prob);
         us_free(use);
     }
@@ -361,6 +512,11 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
                       (unsigned long long)p->seed);
     }
     us_buf_printf(&b, "thresholds=inner-cv:%u min_pos:%u\n", cfg->inner_folds, cfg->min_pos_thr);
+    us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
+    if (cfg->spans)
+        us_buf_printf(&b, "spans=bio-perceptron bits:%u epochs:%u inside_bias:%g seed:%u\n",
+                      cfg->span.bucket_bits, cfg->span.epochs, cfg->span.inside_bias,
+                      cfg->span.seed);
     us_buf_printf(&b, "quantization=int8 per-bucket scale\n");
     if (b.oom) { us_buf_fini(&b); return US_ENOMEM; }
     *meta = b.data;

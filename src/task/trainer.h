@@ -17,6 +17,9 @@ typedef struct us_train_cfg {
     uint32_t inner_folds;    /* >= 2: tune thresholds by inner CV; else fixed 0.5 */
     uint32_t min_pos_thr;    /* labels with fewer OOF positives use the global threshold */
     int threads;
+    int span_items;          /* add one training item per gold span (see us_corpus_build) */
+    int spans;               /* also train the span tagger (SPAN section) */
+    us_span_cfg span;
     void (*progress)(const char *msg, void *ud);
     void *progress_ud;
 } us_train_cfg;
@@ -33,10 +36,16 @@ typedef struct us_corpus {
     us_fvec *par_x;          /* (n_paras) */
     uint32_t *par_y;
     uint32_t *par_art;       /* article index of each paragraph */
-    uint32_t *par_line;      /* 1-based line number */
+    uint32_t *par_line;      /* 1-based line number; 0 for a span item */
+    size_t n_span_items;     /* items made from gold spans (par_line == 0) */
 } us_corpus;
 
-int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, us_err *err);
+/* With span_items set, each gold span that lies inside a line labelled with
+ * its technique also becomes a training item of its own (the span's tokens,
+ * labelled with the techniques of the spans covering it): the annotated words
+ * are the cues, the rest of a paragraph is mostly noise. */
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, int span_items,
+                    us_err *err);
 void us_corpus_fini(us_corpus *c);
 
 /* The fold (0..k-1) of an article id: splitmix64 of the numeric id (or of
@@ -49,6 +58,12 @@ uint32_t us_fold_of(const char *id, uint64_t seed, uint32_t k);
 int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_in,
                    const us_train_cfg *cfg, us_head_build heads[US_N_TASKS], us_err *err);
 void us_head_build_fini(us_head_build *h);
+
+/* Builds the model container: heads, plus the span tagger trained on the
+ * same articles when cfg->spans. OUT: *out (us_mfw_free). */
+int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
+                       const us_head_build heads[US_N_TASKS], const char *meta, us_mfw **out,
+                       us_err *err);
 
 /* key=value lines describing the training run (META section). OUT: *meta (us_free). */
 int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *langs, char **meta);

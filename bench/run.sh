@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Throughput, memory and load-time benchmark of unspin, side by side with the
+# scikit-learn reference pipeline, on the same corpus (the SemEval-2023 Task 3
+# training articles of all six languages, subtask-3 folders).
+#   bench/run.sh [DATA_DIR]      (default ../shared/data/semeval2023)
+#   BENCH_SKIP_REFERENCE=1 / BENCH_SKIP_TRAIN=1 skip the slow parts.
+# Prints one table; docs/PERFORMANCE.md records a run with the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:-../shared/data/semeval2023}
+U=./build/unspin
+make -s all bench-tools >/dev/null
+if [ ! -d "$data/en/train-articles-subtask-3" ]; then
+    echo "bench: $data has no training articles; nothing to measure (skipped)"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+langs="en fr ge it po ru"
+n_art=0; bytes=0
+for l in $langs; do
+    d="$data/$l/train-articles-subtask-3"
+    n_art=$((n_art + $(ls "$d" | wc -l)))
+    bytes=$((bytes + $(cat "$d"/* | wc -c)))
+done
+mb=$(awk -v b="$bytes" 'BEGIN{printf "%.2f", b/1e6}')
+echo "# unspin bench: $n_art articles, $mb MB ($langs), $(nproc) cores, $(date -u +%F)"
+echo "# model: $($U dump | awk '/model_id=/{print $1}') $(stat -c %s models/default.usm) bytes"
+printf "%-34s %10s %8s %10s %8s\n" "workload" "articles/s" "MB/s" "peak_RSS_MB" "seconds"
+
+# One line of the table: label, seconds, peak RSS in KB.
+row() {
+    awk -v l="$1" -v s="$2" -v k="$3" -v n="$n_art" -v b="$bytes" \
+        'BEGIN{printf "%-34s %10.0f %8.2f %10.1f %8.2f\n", l, n/s, b/1e6/s, k/1024, s}'
+}
+# Runs a command (per language when it takes --lang) under GNU time, sums
+# the elapsed time and keeps the largest peak RSS.
+measure() {   # label, then a command template where LANG and DIR are substituted
+    local label=$1; shift
+    local total=0 peak=0
+    for l in $langs; do
+        local d="$data/$l/train-articles-subtask-3"
+        local cmd=("${@//LANG/$l}")
+        cmd=("${cmd[@]//DIR/$d}")
+        /usr/bin/time -f "%e %M" -o "$tmp/t" "${cmd[@]}" >/dev/null 2>"$tmp/err" || {
+            echo "bench: failed: ${cmd[*]}"; cat "$tmp/err"; exit 1; }
+        read -r s k < "$tmp/t"
+        total=$(awk -v a="$total" -v b="$s" 'BEGIN{print a+b}')
+        [ "$k" -gt "$peak" ] && peak=$k
+    done
+    row "$label" "$total" "$peak"
+}
+# Two processes at once, one per core, each on half of the languages.
+measure2() {
+    local label=$1; shift
+    local start end peak=0
+    start=$(date +%s.%N)
+    ( for l in en it po; do d="$data/$l/train-articles-subtask-3"; c=("${@//LANG/$l}"); c=("${c[@]//DIR/$d}")
+      /usr/bin/time -f "%M" -a -o "$tmp/m" "${c[@]}" >/dev/null 2>&1; done ) &
+    ( for l in fr ge ru; do d="$data/$l/train-articles-subtask-3"; c=("${@//LANG/$l}"); c=("${c[@]//DIR/$d}")
+      /usr/bin/time -f "%M" -a -o "$tmp/m" "${c[@]}" >/dev/null 2>&1; done ) &
+    wait
+    end=$(date +%s.%N)
+    peak=$(sort -n "$tmp/m" | tail -1); rm -f "$tmp/m"
+    row "$label" "$(awk -v a="$start" -v b="$end" 'BEGIN{print b-a}')" "$peak"
+}
+for task in genre framing techniques; do
+    measure "predict $task (1 core)" $U predict -q --task $task --lang LANG DIR
+done
+measure2 "predict techniques (2 cores)" $U predict -q --task techniques --lang LANG DIR
+measure "analyze --json, full (1 core)" $U analyze --json --no-explain --lang LANG DIR
+# JSON Lines corpus for batch.
+/usr/bin/python3 - "$data" "$tmp/corpus.jsonl" $langs <<'PY'
+import json, os, sys
+data, out, langs = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(out, "w") as f:
+    for l in langs:
+        d = os.path.join(data, l, "train-articles-subtask-3")
+        for name in sorted(os.listdir(d)):
+            text = open(os.path.join(d, name), encoding="utf-8", errors="replace").read()
+            f.write(json.dumps({"id": name, "lang": l, "text": text}, ensure_ascii=False) + "\n")
+PY
+for j in 1 2; do
+    /usr/bin/time -f "%e %M" -o "$tmp/t" $U batch -q --jobs $j "$tmp/corpus.jsonl" > "$tmp/out.jsonl"
+    read -r s k < "$tmp/t"
+    row "batch --jobs $j, full analysis" "$s" "$k"
+done
+[ "$(wc -l < "$tmp/out.jsonl")" -eq "$n_art" ] || echo "bench: WARNING: batch lines out != in"
+./build/bench_load models/default.usm 50 | awk '{printf "model load: %.2f ms mean, %.2f ms best (50 loads)\n", $2, $3}'
+if [ "${BENCH_SKIP_TRAIN:-0}" != 1 ]; then
+    /usr/bin/time -f "%e %M" -o "$tmp/t" $U -q train --data "$data" -o "$tmp/m.usm"
+    read -r s k < "$tmp/t"
+    awk -v s="$s" -v k="$k" 'BEGIN{printf "train default model (all tasks, 6 languages): %.1f s, peak RSS %.0f MB\n", s, k/1024}'
+fi
+if [ "${BENCH_SKIP_REFERENCE:-0}" != 1 ] && /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+    echo "# reference: TF-IDF word 1-2 + char 2-5 grams, one-vs-rest logistic regression (scikit-learn)"
+    /usr/bin/python3 bench/reference.py --data "$data" --time-only 2>/dev/null || \
+        echo "bench: reference timing failed (see bench/reference.py --help)"
+fi

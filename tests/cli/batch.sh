@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Tests of `unspin batch`: lines in = lines out, input order with several
+# jobs, bad lines as error objects, verbatim passthrough, --resume after a
+# truncated write, stdin, exit codes, limits, and GNU parallel --pipe giving
+# the same lines as one batch. UNSPIN = the binary (default build/unspin).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+U=${UNSPIN:-build/unspin}
+case "$U" in /*) ;; *) U="$ROOT/$U" ;; esac
+[ -x "$U" ] || { echo "batch.sh: no executable at $U (set UNSPIN)"; exit 1; }
+export UNSPIN_MODEL=${UNSPIN_MODEL:-$ROOT/models/default.usm}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "batch.sh: FAIL: $*"; fails=$((fails + 1)); }
+lines() { wc -l <"$1" | tr -d ' '; }
+# ids FILE: the "id" member of each output line, one per line (raw JSON).
+ids() { sed -e 's/^{"id":\([^,]*\),.*/\1/' "$1"; }
+
+# ---- corpora ------------------------------------------------------------------
+# good.jsonl: 500 articles with varied text, languages and extra members.
+awk 'BEGIN {
+    split("en fr it ru ge po", L, " ");
+    split("They will destroy everything we love!|Experts agree the plan is a disaster.|" \
+          "The minister said the budget would be published on Monday.|" \
+          "Wake up, people: the media are lying to you again.|" \
+          "Is this really the best our leaders can do?|" \
+          "Sales rose 3% in the third quarter, the company reported.", S, "|");
+    for (i = 1; i <= 500; i++) {
+        t = S[i % 6 + 1];
+        for (k = 0; k < i % 7; k++) t = t "\\n" S[(i * 7 + k) % 6 + 1];
+        printf "{\"id\":\"doc%04d\",\"text\":\"%s\",\"lang\":\"%s\",\"n\":%d,\"meta\":{\"src\":\"gen\", \"k\":[1, 2.50]}}\n", i, t, L[i % 6 + 1], i;
+    }
+}' >"$TMP/good.jsonl"
+# bad.jsonl: the good lines with bad ones mixed in (12 bad of 512).
+{
+    head -n 100 "$TMP/good.jsonl"
+    echo 'this is not json'
+    echo '{"id":"no-text","lang":"en"}'
+    echo '{"id":"num-text","text":42}'
+    echo '{"id":"surrogate","text":"lone \ud800 surrogate"}'
+    printf '{"id":"raw-bad-utf8","text":"bad \xff byte"}\n'
+    echo ''
+    echo '["an","array"]'
+    echo '{"id":"lang-num","text":"ok","lang":7}'
+    echo '{"id":"dup","text":"a","text":"b"}'
+    echo '{"id":"trunc","text":"unterminated'
+    echo '   '
+    echo '{"text":"no id, but fine"}'
+    sed -n '101,500p' "$TMP/good.jsonl"
+} >"$TMP/bad.jsonl"
+
+# ---- order and line counts with 2 jobs --------------------------------------------
+rc=0; "$U" batch -q --jobs 2 "$TMP/good.jsonl" >"$TMP/g2" || rc=$?
+[ "$rc" = 0 ] || fail "good corpus: exit $rc, expected 0"
+[ "$(lines "$TMP/g2")" = 500 ] || fail "good corpus: $(lines "$TMP/g2") lines out, expected 500"
+ids "$TMP/g2" >"$TMP/g2.ids"
+sed -e 's/^{"id":\([^,]*\),.*/\1/' "$TMP/good.jsonl" | diff -q - "$TMP/g2.ids" >/dev/null ||
+    fail "good corpus: ids out of order with --jobs 2"
+"$U" batch -q --jobs 1 "$TMP/good.jsonl" >"$TMP/g1" || fail "good corpus: --jobs 1 failed"
+cmp -s "$TMP/g1" "$TMP/g2" || fail "--jobs 1 and --jobs 2 outputs differ"
+grep -q '"result":{"model":' "$TMP/g2" || fail "no result objects"
+grep -q '"error"' "$TMP/g2" && fail "errors in the good corpus"
+
+# ---- passthrough ---------------------------------------------------------------
+head -n 1 "$TMP/g2" | grep -q '^{"id":"doc0001","n":1,"meta":{"src":"gen", "k":\[1, 2.50\]},"result":{' ||
+    fail "passthrough members not kept verbatim: $(head -c 120 "$TMP/g2")"
+# (span objects inside "result" carry their covered "text"; only look before it)
+sed 's/"result":.*//' "$TMP/g2" | grep -q '"text":' && fail "the input text was copied to the output"
+echo '{"big":123456789012345678901234567890,"id":{"a": [1,2]},"text":"ok","x":"\u00e9\n"}' |
+    "$U" batch -q >"$TMP/pt" || fail "passthrough line: exit $?"
+grep -q '^{"id":{"a": \[1,2\]},"big":123456789012345678901234567890,"x":"\\u00e9\\n","result":' \
+    "$TMP/pt" || fail "passthrough of big numbers/escapes/object ids: $(head -c 120 "$TMP/pt")"
+
+# ---- bad lines -----------------------------------------------------------------
+rc=0; "$U" batch -q --jobs 2 "$TMP/bad.jsonl" >"$TMP/b2" 2>"$TMP/b2.err" || rc=$?
+[ "$rc" = 1 ] || fail "bad corpus: exit $rc, expected 1"
+[ "$(lines "$TMP/b2")" = 512 ] || fail "bad corpus: $(lines "$TMP/b2") lines out, expected 512"
+[ "$(grep -c '"error"' "$TMP/b2")" = 11 ] ||
+    fail "bad corpus: $(grep -c '"error"' "$TMP/b2") error lines, expected 11"
+expect_line() {   # expect_line N PATTERN: line N of the bad output matches
+    sed -n "$1p" "$TMP/b2" | grep -q -- "$2" || fail "bad line $1: no '$2' in $(sed -n "$1p" "$TMP/b2")"
+}
+expect_line 101 '^{"id":null,"error":"[^"]*bad.jsonl:101: invalid JSON'
+expect_line 102 '^{"id":"no-text","error":".*bad.jsonl:102: missing \\"text\\""}$'
+expect_line 103 '^{"id":"num-text","error":".*:103: \\"text\\" is not a string"}$'
+expect_line 104 '^{"id":null,"error":".*:104: invalid JSON.*Unicode'
+expect_line 105 '^{"id":null,"error":".*:105: invalid UTF-8 at byte 33 of the line"}$'
+expect_line 106 '^{"id":null,"error":".*:106: blank line"}$'
+expect_line 107 '^{"id":null,"error":".*:107: not a JSON object"}$'
+expect_line 108 '^{"id":"lang-num","error":".*:108: \\"lang\\" is not a string"}$'
+expect_line 109 '^{"id":null,"error":".*:109: invalid JSON.*duplicate'
+expect_line 110 '^{"id":null,"error":".*:110: invalid JSON'
+expect_line 111 '^{"id":null,"error":".*:111: blank line"}$'
+expect_line 112 '^{"id":null,"result":{'
+expect_line 113 '^{"id":"doc0101",'
+sed -n '1,100p;113,512p' "$TMP/b2" | cmp -s - "$TMP/g2" ||
+    fail "good lines around the bad ones differ from the good corpus output"
+
+# ---- stdin, several files, last line without '\n' ------------------------------
+"$U" batch -q --jobs 2 <"$TMP/good.jsonl" >"$TMP/s" || fail "stdin: exit $?"
+cmp -s "$TMP/s" "$TMP/g2" || fail "stdin output differs from the file output"
+"$U" batch -q - <"$TMP/good.jsonl" >"$TMP/s2" && cmp -s "$TMP/s2" "$TMP/g2" || fail "'-' as stdin"
+head -n 3 "$TMP/good.jsonl" >"$TMP/a.jsonl"
+printf '%s' "$(sed -n 4p "$TMP/good.jsonl")" >"$TMP/b.jsonl"     # no final newline
+"$U" batch -q "$TMP/a.jsonl" "$TMP/b.jsonl" >"$TMP/ab" || fail "two files: exit $?"
+head -n 4 "$TMP/g2" | cmp -s - "$TMP/ab" || fail "two files (last line without newline)"
+echo '{"id":1,"text":"x"}' | "$U" batch -q --jobs 1 - >"$TMP/one" && [ "$(lines "$TMP/one")" = 1 ] ||
+    fail "single line from stdin"
+: | "$U" batch -q >"$TMP/empty" && [ ! -s "$TMP/empty" ] || fail "empty input: output or failure"
+
+# ---- --resume -------------------------------------------------------------------
+size=$(wc -c <"$TMP/b2")
+head -c $((size / 2)) "$TMP/b2" >"$TMP/res"          # a write cut mid-line
+tail -c 1 "$TMP/res" | od -c | grep -q '\\n' && fail "resume setup: cut fell on a line boundary"
+rc=0; "$U" batch -q --jobs 2 --resume "$TMP/res" "$TMP/bad.jsonl" >"$TMP/res.stdout" || rc=$?
+[ "$rc" = 0 ] || fail "resume: exit $rc, expected 0 (the bad lines were in the first half)"
+[ -s "$TMP/res.stdout" ] && fail "resume wrote to stdout"
+cmp -s "$TMP/res" "$TMP/b2" || fail "resume: output differs from one uninterrupted run"
+head -n 106 "$TMP/b2" >"$TMP/res2"      # cut right after null-id error lines
+"$U" batch -q --resume "$TMP/res2" "$TMP/bad.jsonl" >/dev/null
+cmp -s "$TMP/res2" "$TMP/b2" || fail "resume after null-id lines: output differs"
+"$U" batch -q --resume "$TMP/res2" "$TMP/bad.jsonl" >/dev/null
+cmp -s "$TMP/res2" "$TMP/b2" || fail "resume of a complete output appended lines"
+rm -f "$TMP/res3"
+"$U" batch -q --resume "$TMP/res3" "$TMP/good.jsonl" && cmp -s "$TMP/res3" "$TMP/g2" ||
+    fail "resume with no previous output"
+
+# ---- limits: text over 16 MB, line over 64 MB (skipped unbuffered) ------------------
+{
+    printf '{"id":"t17","text":"'; head -c $((17 << 20)) /dev/zero | tr '\0' 'a'; printf '"}\n'
+    printf '{"id":"l65","text":"'; head -c $((65 << 20)) /dev/zero | tr '\0' 'b'; printf '"}\n'
+    echo '{"id":"after","text":"Still here."}'
+} >"$TMP/big.jsonl"
+rc=0; "$U" batch -q "$TMP/big.jsonl" >"$TMP/big" || rc=$?
+[ "$rc" = 1 ] || fail "limits: exit $rc, expected 1"
+[ "$(lines "$TMP/big")" = 3 ] || fail "limits: $(lines "$TMP/big") lines out, expected 3"
+sed -n 1p "$TMP/big" | grep -q '^{"id":"t17","error":".*:1: text is 17825792 bytes, over the 16 MB' ||
+    fail "16 MB text limit: $(sed -n 1p "$TMP/big" | head -c 200)"
+sed -n 2p "$TMP/big" | grep -q '^{"id":null,"error":".*:2: line over the 64 MB limit' ||
+    fail "64 MB line limit: $(sed -n 2p "$TMP/big" | head -c 200)"
+sed -n 3p "$TMP/big" | grep -q '^{"id":"after","result":' || fail "line after the limits"
+rm -f "$TMP/big.jsonl"
+
+# ---- usage and runtime errors ---------------------------------------------------------
+rc=0; "$U" batch --jobs 0 "$TMP/good.jsonl" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--jobs 0: exit $rc, expected 2"
+rc=0; "$U" batch --no-such-option >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "unknown option: exit $rc, expected 2"
+rc=0; "$U" batch --help >/dev/null || rc=$?
+[ "$rc" = 0 ] || fail "--help: exit $rc"
+rc=0; "$U" batch -q "$TMP/missing.jsonl" >/dev/null 2>"$TMP/err" || rc=$?
+[ "$rc" = 1 ] && grep -q 'missing.jsonl: cannot open' "$TMP/err" || fail "missing input: exit $rc"
+rc=0; "$U" batch -q --model "$TMP/good.jsonl" "$TMP/good.jsonl" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "bad model: exit $rc, expected 1"
+"$U" batch --jobs 2 "$TMP/a.jsonl" 2>"$TMP/sum" >/dev/null
+grep -q 'batch: 3 analysed, 0 failed' "$TMP/sum" || fail "summary line: $(cat "$TMP/sum")"
+grep -q 'articles/s' "$TMP/sum" || fail "summary without a rate"
+
+# ---- GNU parallel --pipe ------------------------------------------------------------
+if command -v parallel >/dev/null 2>&1; then
+    parallel --will-cite --pipe -N 50 -k "$U" batch -q --jobs 1 <"$TMP/good.jsonl" >"$TMP/par" ||
+        fail "parallel --pipe: exit $?"
+    cmp -s "$TMP/par" "$TMP/g2" || fail "parallel --pipe -N 50 -k output differs from one batch"
+else
+    echo "batch.sh: GNU parallel check skipped (parallel not installed)"
+fi
+
+if [ "$fails" -gt 0 ]; then echo "batch.sh: $fails failure(s)"; exit 1; fi
+echo "batch.sh: ok"

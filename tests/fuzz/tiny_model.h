@@ -1,0 +1,66 @@
+/* tiny_model.h -- a small, deterministic, valid unspin model built in memory.
+ *
+ * Shared by the fuzz targets (fuzz_mfile, fuzz_analyze) and the fault-injection
+ * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads,
+ * pseudo-random weights in [-1, 1] and thresholds of 0.5, so that some labels
+ * fire and the explanation and JSON paths run. About 54 KB serialised.
+ * Header-only (static functions): include it from exactly one .c per binary. */
+#ifndef US_TINY_MODEL_H
+#define US_TINY_MODEL_H
+
+#include <string.h>
+#include "task/model.h"
+
+/* Builds the tiny model's bytes. OUT: *out (us_free), *out_len. Returns US_OK,
+ * or US_ENOMEM (and the like) with nothing to free. */
+__attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
+{
+    us_feat_cfg cfg;
+    us_head_build heads[US_N_TASKS];
+    us_mfw *w = NULL;
+    int rc = US_OK;
+    uint64_t st = 42;
+    us_feat_cfg_default(&cfg);
+    cfg.bucket_bits = 10;
+    memset(heads, 0, sizeof heads);
+    for (int t = 0; t < US_N_TASKS && rc == US_OK; t++) {
+        uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
+        us_head_build *h = &heads[t];
+        rc = us_linear_init(&h->lin, 1u << cfg.bucket_bits, L, NULL);
+        if (rc != US_OK) break;
+        h->present = 1;
+        h->softmax = t == US_TASK_GENRE;
+        for (size_t i = 0; i < (size_t)L << cfg.bucket_bits; i++)
+            h->lin.w[i] = (float)((int)(us_splitmix64(&st) % 2001) - 1000) / 1000.0f;
+        for (uint32_t l = 0; l < L; l++)
+            h->lin.b[l] = (float)((int)(us_splitmix64(&st) % 201) - 100) / 100.0f;
+        /* thresholds: 0.5 everywhere, whatever the shape of 'thr' (per language rows) */
+        float *thr = (float *)(void *)&h->thr;
+        for (size_t i = 0; i < sizeof h->thr / sizeof(float); i++) thr[i] = 0.5f;
+    }
+    if (rc == US_OK)
+        rc = us_model_build(&cfg, heads, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
+    if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
+    us_mfw_free(w);
+    for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);
+    return rc;
+}
+
+/* Recomputes every section CRC whose range fits the buffer, then the header CRC,
+ * so that a mutated model gets past the checksums to the deeper checks. */
+__attribute__((unused)) static void tiny_model_resign(unsigned char *p, size_t n)
+{
+    if (n < 32) return;
+    uint32_t count = us_get_u32le(p + 12);
+    if (count > US_MFILE_MAX_SECTIONS || 32 + (uint64_t)24 * count > n) return;
+    for (uint32_t i = 0; i < count; i++) {
+        unsigned char *e = p + 32 + 24 * (size_t)i;
+        uint64_t off = us_get_u64le(e + 8), len = us_get_u64le(e + 16);
+        if (off <= n && len <= n - off) us_put_u32le(e + 4, us_crc32c(0, p + off, (size_t)len));
+    }
+    uint32_t crc = us_crc32c(0, p, 24);
+    crc = us_crc32c(crc, p + 32, 24 * (size_t)count);
+    us_put_u32le(p + 24, crc);
+}
+
+#endif

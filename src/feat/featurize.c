@@ -396,5 +396,17 @@ size_t us_fz_names_of(const us_fz *fz, uint32_t idx, char *out, size_t cap)
         if (fz->fixed[j].idx == idx) off = fz->fixed_name[j];
     if (off == UINT32_MAX || off >= fz->names.len) return 0;
     snprintf(out, cap, "%s", fz->names.data + off);
-    return strlen(out);
+    size_t len = strlen(out);
+    if (len == cap - 1) {
+        /* Possibly cut: never leave half a code point (names end up in JSON). */
+        size_t i = len;
+        while (i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0x80) i--;
+        if (i > 0 && (unsigned char)out[i - 1] >= 0xC0) {
+            unsigned char lead = (unsigned char)out[i - 1];
+            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (len - (i - 1) < need) len = i - 1;
+        }
+        out[len] = '\0';
+    }
+    return len;
 }

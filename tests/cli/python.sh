@@ -17,7 +17,7 @@ export UNSPIN_LIB=$LIB UNSPIN_MODEL=${UNSPIN_MODEL:-$ROOT/models/default.usm}
 export PYTHONPATH=$ROOT/python${PYTHONPATH:+:$PYTHONPATH}
 if nm -D "$LIB" 2>/dev/null | grep -q __asan_; then
     export LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so) $(${CC:-cc} -print-file-name=libubsan.so)"
-    export ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0   # last one wins
 fi
 "$PY" -m unittest discover -s python/tests -t python/tests 2>&1 | tail -n 20
 exit "${PIPESTATUS[0]}"

@@ -13,7 +13,7 @@ void cli_train_cfg_progress(us_train_cfg *cfg);
 /* Serialises heads and loads them back as a model, exactly as a saved file
  * would be (quantisation included). OUT: *out_writer when not NULL. */
 us_model *cli_build_model(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
-                          us_head_build heads[US_N_TASKS], const char *meta,
+                          us_head_build heads[US_N_TASKS], const float *idf, const char *meta,
                           us_mfw **out_writer, us_err *err);
 /* "genre,framing" / "all" -> bitmask; -1 on an unknown name. */
 int cli_parse_tasks(const char *s, uint32_t *mask);
@@ -21,7 +21,7 @@ int cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned l
 
 /* Options shared by train and cv (ids from OPT_DATA up, see cmd_train.c). */
 enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT_EPOCHS,
-       OPT_INNER, OPT_SPAN_ITEMS, OPT_FIRST_FREE };
+       OPT_INNER, OPT_SPAN_ITEMS, OPT_IDF, OPT_SPANS, OPT_L2, OPT_FIRST_FREE };
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg);
 struct option;
 /* The long name of option value 'val' in a getopt_long table ("?" if none). */

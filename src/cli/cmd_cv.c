@@ -7,6 +7,7 @@
  * frames/techniques of the training part (k tuned on the training part),
  * both per language. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,46 @@ static int cell_push(cell *c, uint32_t gold, uint32_t pred, uint32_t base)
     c->base[c->n] = base;
     c->n++;
     return US_OK;
+}
+
+/* Span lists per language (SemEval-2020 Task 11 scoring) and calibration bins. */
+typedef struct span_list { us_span *s; size_t n, cap; } span_list;
+
+static int span_push(span_list *l, uint32_t doc, uint32_t label, uint32_t start, uint32_t end)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        us_span *p = us_realloc(l->s, cap * sizeof *p);
+        if (!p) return US_ENOMEM;
+        l->s = p;
+        l->cap = cap;
+    }
+    l->s[l->n++] = (us_span){doc, label, start, end};
+    return US_OK;
+}
+
+#define N_BINS 10
+typedef struct calib { double n[N_BINS], conf[N_BINS], hit[N_BINS]; } calib;
+
+static void calib_add(calib *c, float p, int hit)
+{
+    int b = (int)(p * N_BINS);
+    if (b >= N_BINS) b = N_BINS - 1;
+    if (b < 0) b = 0;
+    c->n[b] += 1;
+    c->conf[b] += p;
+    c->hit[b] += hit;
+}
+
+/* Expected calibration error (Guo et al. 2017): sum over bins of
+ * |accuracy - confidence| weighted by the bin's share of predictions. */
+static double calib_ece(const calib *c)
+{
+    double total = 0, ece = 0;
+    for (int b = 0; b < N_BINS; b++) total += c->n[b];
+    for (int b = 0; b < N_BINS; b++)
+        if (c->n[b] > 0) ece += c->n[b] / total * fabs(c->hit[b] / c->n[b] - c->conf[b] / c->n[b]);
+    return total > 0 ? ece : 0;
 }
 
 /* Most frequent labels of the training items; k chosen to maximise micro-F1 there. */
@@ -116,7 +157,9 @@ int cmd_cv(int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS}, {"bits", required_argument, 0, OPT_BITS},
         {"epochs", required_argument, 0, OPT_EPOCHS},
         {"inner-folds", required_argument, 0, OPT_INNER},
-        {"span-items", required_argument, 0, OPT_SPAN_ITEMS},
+        {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
+        {"l2", required_argument, 0, OPT_L2},
+        {"spans", required_argument, 0, OPT_SPANS},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -165,21 +208,42 @@ int cmd_cv(int argc, char **argv)
     us_corpus corpus;
     cell cells[US_N_LANGS][US_N_TASKS];
     memset(cells, 0, sizeof cells);
+    span_list gold_spans[US_N_LANGS], pred_spans[US_N_LANGS];
+    memset(gold_spans, 0, sizeof gold_spans);
+    memset(pred_spans, 0, sizeof pred_spans);
+    calib cal_tech, cal_genre, cal_frames;   /* pooled over languages */
+    memset(&cal_tech, 0, sizeof cal_tech);
+    memset(&cal_genre, 0, sizeof cal_genre);
+    memset(&cal_frames, 0, sizeof cal_frames);
     uint8_t *art_in = us_calloc(ds.n, 1);
     uint8_t *use_a = us_calloc(ds.n, 1);
     uint8_t *use_p = NULL;
+    float *idf = NULL;
     memset(&corpus, 0, sizeof corpus);
     rc = EXIT_RUNTIME;
     if (!art_in || !use_a) { cli_error("out of memory"); goto out_corpus; }
-    if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, &err) != US_OK) { cli_fail(&err); goto out_corpus; }
-    use_p = us_calloc(corpus.n_paras ? corpus.n_paras : 1, 1);
-    if (!use_p) { cli_error("out of memory"); goto out_corpus; }
     for (uint32_t f = 0; f < folds; f++) {
         size_t n_test = 0;
         for (size_t i = 0; i < ds.n; i++) {
             art_in[i] = us_fold_of(ds.arts[i].id, fold_seed, (uint32_t)folds) != f;
             n_test += !art_in[i];
         }
+        /* IDF from the training folds only, so nothing of the test fold leaks in. */
+        us_free(idf);
+        idf = NULL;
+        us_corpus_fini(&corpus);
+        us_free(use_p);
+        use_p = NULL;
+        if (cfg.idf && us_idf_compute(&ds, art_in, &cfg.feat, &idf, &err) != US_OK) {
+            cli_fail(&err);
+            goto out_corpus;
+        }
+        if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, idf, &err) != US_OK) {
+            cli_fail(&err);
+            goto out_corpus;
+        }
+        use_p = us_calloc(corpus.n_paras ? corpus.n_paras : 1, 1);
+        if (!use_p) { cli_error("out of memory"); goto out_corpus; }
         cli_info("fold %u/%lu: training on %zu articles, testing on %zu", f + 1, folds,
                  ds.n - n_test, n_test);
         us_head_build heads[US_N_TASKS];
@@ -187,7 +251,7 @@ int cmd_cv(int argc, char **argv)
             cli_fail(&err);
             goto out_corpus;
         }
-        us_model *m = cli_build_model(&ds, art_in, &cfg, heads, "model_id=cv\n", NULL, &err);
+        us_model *m = cli_build_model(&ds, art_in, &cfg, heads, idf, "model_id=cv\n", NULL, &err);
         for (int t = 0; t < US_N_TASKS; t++) us_head_build_fini(&heads[t]);
         if (!m) { cli_fail(&err); goto out_corpus; }
         for (int lang = 0; lang < US_N_LANGS; lang++) {
@@ -213,17 +277,33 @@ int cmd_cv(int argc, char **argv)
                     if (t < 2 && !corpus.art_has[t][i]) continue;
                     if (t == 2 && !a->line_gold) continue;
                     us_analysis *res;
-                    ao.tasks = 1 << t;
+                    ao.tasks = t == 2 ? US_DO_TECHNIQUES | US_DO_SPANS : 1 << t;
                     if (us_analyze(m, a->text[t], a->len[t], &ao, &res, &err) != US_OK) {
                         cli_error("article %s (%s): %s", a->id, us_lang_codes[lang], err.msg);
                         us_model_free(m);
                         goto out_corpus;
                     }
                     int r = US_OK;
-                    if (t == 0) r = cell_push(&cells[lang][0], corpus.art_y[0][i],
-                                              1u << res->genre, base[0]);
-                    else if (t == 1) r = cell_push(&cells[lang][1], a->frames, res->frames, base[1]);
-                    else {
+                    if (t == 0) {
+                        r = cell_push(&cells[lang][0], corpus.art_y[0][i], 1u << res->genre,
+                                      base[0]);
+                        calib_add(&cal_genre, res->genre_prob[res->genre],
+                                  (int)(corpus.art_y[0][i] >> res->genre & 1u));
+                    } else if (t == 1) {
+                        r = cell_push(&cells[lang][1], a->frames, res->frames, base[1]);
+                        for (int l = 0; l < US_N_FRAMES; l++)
+                            calib_add(&cal_frames, res->frame_prob[l], (int)(a->frames >> l & 1u));
+                    } else {
+                        for (size_t k = 0; k < a->n_spans && r == US_OK; k++)
+                            if (a->spans[k].end_cp > a->spans[k].start_cp)
+                                r = span_push(&gold_spans[lang], (uint32_t)i, a->spans[k].tech,
+                                              a->spans[k].start_cp, a->spans[k].end_cp);
+                        for (size_t q = 0; q < res->n_paras && r == US_OK; q++)
+                            for (size_t k = 0; k < res->paras[q].n_spans && r == US_OK; k++) {
+                                const us_span_result *sp = &res->paras[q].spans[k];
+                                r = span_push(&pred_spans[lang], (uint32_t)i, (uint32_t)sp->technique,
+                                              sp->start_cp, sp->end_cp);
+                            }
                         size_t p = 0;
                         for (uint32_t l = 0; l < a->n_lines && r == US_OK; l++) {
                             if (!a->line_gold[l]) continue;
@@ -231,6 +311,10 @@ int cmd_cv(int argc, char **argv)
                             uint32_t pred = p < res->n_paras && res->paras[p].line == l + 1 ?
                                             res->paras[p].techniques : 0;
                             r = cell_push(&cells[lang][2], a->line_labels[l], pred, base[2]);
+                            if (p < res->n_paras && res->paras[p].line == l + 1)
+                                for (int k = 0; k < US_N_TECHNIQUES; k++)
+                                    calib_add(&cal_tech, res->paras[p].prob[k],
+                                              (int)(a->line_labels[l] >> k & 1u));
                         }
                     }
                     us_analysis_free(res);
@@ -303,7 +387,53 @@ int cmd_cv(int argc, char **argv)
                 us_free(pooled[t].gold); us_free(pooled[t].pred); us_free(pooled[t].base);
             }
     }
-    if (jf) { fprintf(jf, "}}\n"); fclose(jf); }
+    /* Spans (end to end: predicted paragraph techniques, then the tagger) and calibration. */
+    printf("\n# spans: SemEval-2020 Task 11 partial-overlap scores, repaired gold offsets\n"
+           "lang\tspan_P\tspan_R\tspan_F1\tgold_spans\tpredicted_spans\n");
+    if (jf) fprintf(jf, "},\"spans\":{");
+    int first_span = 1;
+    span_list all_g = {0}, all_p = {0};
+    for (int lang = 0; lang < US_N_LANGS; lang++) {
+        if (!gold_spans[lang].n && !pred_spans[lang].n) continue;
+        us_scores s;
+        if (us_metrics_spans(gold_spans[lang].s, gold_spans[lang].n, pred_spans[lang].s,
+                             pred_spans[lang].n, US_N_TECHNIQUES, &s, &err) != US_OK) {
+            cli_fail(&err);
+            break;
+        }
+        printf("%s\t%.4f\t%.4f\t%.4f\t%zu\t%zu\n", us_lang_codes[lang], s.micro.p, s.micro.r,
+               s.micro.f1, gold_spans[lang].n, pred_spans[lang].n);
+        if (jf) fprintf(jf, "%s\"%s\":{\"p\":%.4f,\"r\":%.4f,\"f1\":%.4f}", first_span ? "" : ",",
+                        us_lang_codes[lang], s.micro.p, s.micro.r, s.micro.f1);
+        first_span = 0;
+        for (size_t k = 0; k < gold_spans[lang].n; k++) {
+            us_span g = gold_spans[lang].s[k];
+            span_push(&all_g, g.doc, g.label, g.start, g.end);
+        }
+        for (size_t k = 0; k < pred_spans[lang].n; k++) {
+            us_span q = pred_spans[lang].s[k];
+            span_push(&all_p, q.doc, q.label, q.start, q.end);
+        }
+    }
+    if (all_g.n || all_p.n) {
+        us_scores s;
+        if (us_metrics_spans(all_g.s, all_g.n, all_p.s, all_p.n, US_N_TECHNIQUES, &s, &err) == US_OK) {
+            printf("all\t%.4f\t%.4f\t%.4f\t%zu\t%zu\n", s.micro.p, s.micro.r, s.micro.f1, all_g.n,
+                   all_p.n);
+            if (jf) fprintf(jf, "%s\"all\":{\"p\":%.4f,\"r\":%.4f,\"f1\":%.4f}",
+                            first_span ? "" : ",", s.micro.p, s.micro.r, s.micro.f1);
+        }
+    }
+    us_free(all_g.s);
+    us_free(all_p.s);
+    printf("\n# calibration: expected calibration error (10 bins) of out-of-fold probabilities\n"
+           "genre\t%.4f\nframes\t%.4f\ntechniques\t%.4f\n", calib_ece(&cal_genre),
+           calib_ece(&cal_frames), calib_ece(&cal_tech));
+    if (jf) {
+        fprintf(jf, "},\"ece\":{\"genre\":%.4f,\"frames\":%.4f,\"techniques\":%.4f}}\n",
+                calib_ece(&cal_genre), calib_ece(&cal_frames), calib_ece(&cal_tech));
+        fclose(jf);
+    }
     rc = EXIT_OK;
 out_corpus:
     us_corpus_fini(&corpus);
@@ -314,6 +444,11 @@ out_corpus:
     us_free(art_in);
     us_free(use_a);
     us_free(use_p);
+    us_free(idf);
+    for (int l = 0; l < US_N_LANGS; l++) {
+        us_free(gold_spans[l].s);
+        us_free(pred_spans[l].s);
+    }
     us_dataset_fini(&ds);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* cmd_train.c -- `unspin train`: learn a model from the official training layout. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli/cli_data.h"
@@ -25,6 +26,9 @@ static void usage(FILE *f)
         "  --epochs N          epochs for every task (default: per task)\n"
         "  --inner-folds N     folds used to tune thresholds (default 3; 0 = 0.5)\n"
         "  --span-items 0|1    also learn from each gold span's words (default 1)\n"
+        "  --idf 0|1           weight features by inverse document frequency (default 0)\n"
+        "  --l2 X              L2 regularisation per update, every task (default: per task)\n"
+        "  --spans 0|1         train the span tagger too (default 1)\n"
         "  -h, --help          this help\n");
 }
 
@@ -59,6 +63,21 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->span_items = (int)v;
         return 0;
+    case OPT_L2: {
+        char *end;
+        double d = strtod(arg, &end);
+        if (!*arg || *end || !(d >= 0 && d < 1)) return -1;
+        for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].l2 = (float)d;
+        return 0;
+    }
+    case OPT_IDF:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->idf = (int)v;
+        return 0;
+    case OPT_SPANS:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->spans = (int)v;
+        return 0;
     }
     return -1;
 }
@@ -71,7 +90,9 @@ int cmd_train(int argc, char **argv)
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"bits", required_argument, 0, OPT_BITS}, {"epochs", required_argument, 0, OPT_EPOCHS},
         {"inner-folds", required_argument, 0, OPT_INNER},
-        {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"help", no_argument, 0, 'h'},
+        {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
+        {"l2", required_argument, 0, OPT_L2},
+        {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm";
     us_train_cfg cfg;
@@ -112,7 +133,16 @@ int cmd_train(int argc, char **argv)
     us_mfw *w = NULL;
     us_model *m = NULL;
     rc = EXIT_RUNTIME;
-    if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, &err) != US_OK) { cli_fail(&err); goto out; }
+    float *idf = NULL;
+    memset(&corpus, 0, sizeof corpus);
+    if (cfg.idf && us_idf_compute(&ds, NULL, &cfg.feat, &idf, &err) != US_OK) {
+        cli_fail(&err);
+        goto out;
+    }
+    if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, idf, &err) != US_OK) {
+        cli_fail(&err);
+        goto out;
+    }
     cli_info("features computed for %zu articles, %zu paragraphs", corpus.n_arts,
              corpus.n_paras);
     if (us_train_heads(&corpus, &ds, NULL, &cfg, heads, &err) != US_OK) {
@@ -123,7 +153,7 @@ int cmd_train(int argc, char **argv)
         cli_error("out of memory");
         goto out_heads;
     }
-    m = cli_build_model(&ds, NULL, &cfg, heads, meta, &w, &err);
+    m = cli_build_model(&ds, NULL, &cfg, heads, idf, meta, &w, &err);
     if (!m) { cli_fail(&err); goto out_heads; }
     if (us_mfw_save(w, out, &err) != US_OK) { cli_fail(&err); goto out_heads; }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -138,6 +168,7 @@ out_heads:
 out_corpus:
     us_corpus_fini(&corpus);
 out:
+    us_free(idf);
     us_model_free(m);
     us_mfw_free(w);
     us_free(meta);

@@ -80,11 +80,11 @@ void cli_train_cfg_progress(us_train_cfg *cfg)
 }
 
 us_model *cli_build_model(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
-                          us_head_build heads[US_N_TASKS], const char *meta,
+                          us_head_build heads[US_N_TASKS], const float *idf, const char *meta,
                           us_mfw **out_writer, us_err *err)
 {
     us_mfw *w = NULL;
-    if (us_train_container(ds, art_in, cfg, heads, meta, &w, err) != US_OK) return NULL;
+    if (us_train_container(ds, art_in, cfg, heads, idf, meta, &w, err) != US_OK) return NULL;
     void *mem = NULL;
     size_t len = 0;
     us_model *m = NULL;

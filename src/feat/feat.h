@@ -61,6 +61,8 @@ typedef struct us_fz {
     us_feat fixed[US_FZ_MAX_FIXED]; uint32_t n_fixed;  /* flags, added unnormalised */
     uint32_t fixed_name[US_FZ_MAX_FIXED];
     int explain;                  /* keep names for explanations */
+    const float *idf;             /* (n_buckets) inverse document frequency of text features,
+                                     or NULL (weight 1); borrowed from the model */
     us_buf names;                 /* NUL-separated names, indexed by name offsets */
     int oom;
 } us_fz;

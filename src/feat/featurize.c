@@ -361,6 +361,7 @@ int us_fz_finish(us_fz *fz, us_fvec *out)
     for (uint32_t i = 0; i < k; i++) {
         float v = fz->acc[i].val;
         v = v >= 0 ? log1pf(v) : -log1pf(-v);
+        if (fz->idf) v *= fz->idf[fz->acc[i].idx];
         out->f[i].idx = fz->acc[i].idx;
         out->f[i].val = v;
         norm += (double)v * v;

@@ -28,7 +28,7 @@ static int labels_text(us_buf *b)
 }
 
 int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
-                   const char *meta, us_mfw **out, us_err *err)
+                   const float *idf, const char *meta, us_mfw **out, us_err *err)
 {
     us_mfw *w = us_mfw_new();
     us_buf lab;
@@ -52,6 +52,16 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     if ((rc = us_mfw_add(w, "FCFG", cfg, sizeof cfg, err)) != US_OK) goto fail;
     if ((rc = labels_text(&lab)) != US_OK) { us_err_set(err, rc, "out of memory"); goto fail; }
     if ((rc = us_mfw_add(w, "LABL", lab.data, lab.len, err)) != US_OK) goto fail;
+    if (idf) {
+        size_t nb = (size_t)1 << fcfg->bucket_bits;
+        blob = us_malloc(nb * 4);
+        if (!blob) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
+        for (size_t f = 0; f < nb; f++) us_put_f32le(blob + 4 * f, idf[f]);
+        rc = us_mfw_add(w, "IDF0", blob, nb * 4, err);
+        us_free(blob);
+        blob = NULL;
+        if (rc != US_OK) goto fail;
+    }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_head_build *h = &heads[t];
         if (!h->present) continue;
@@ -170,6 +180,19 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         hd->q.rows = h + head_rows_off(L);
         n_heads++;
     }
+    if (us_mfile_section(mf, "IDF0", &p, &n) == US_OK) {
+        if (n != (size_t)NB_expected * 4) {
+            us_err_set(err, US_EFORMAT, "%s: section IDF0 has %zu bytes, expected %zu", name, n,
+                       (size_t)NB_expected * 4);
+            goto fail;
+        }
+        m->idf = (const float *)p;
+        for (uint32_t f = 0; f < NB_expected; f++)
+            if (!(m->idf[f] >= 0.0f && m->idf[f] < 100.0f)) {   /* also catches NaN */
+                us_err_set(err, US_EFORMAT, "%s: section IDF0 holds an invalid weight", name);
+                goto fail;
+            }
+    }
     if (us_span_load(mf, &m->spans, err) != US_OK) {
         us_err_prefix(err, "%s", name);
         goto fail;
@@ -249,6 +272,7 @@ us_scratch *us_scratch_get(const us_model *cm)
         us_fvec_init(&s->x);
     }
     s->fz.explain = 0;
+    s->fz.idf = m->idf;
     us_fz_reset(&s->fz);
     return s;
 }

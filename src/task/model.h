@@ -4,6 +4,8 @@
  *   META  UTF-8 key=value lines: version, data hash, seed, hyper-parameters
  *   FCFG  feature configuration: 6 x u32 (version, bucket_bits, seed, word_max_n,
  *         char_min_n, char_max_n) then 5 x f32 (w_word, w_bigram, w_char, w_cue, w_ctx)
+ *   IDF0  optional: f32 (n_buckets) inverse document frequency of each bucket,
+ *         log((1 + N) / (1 + df)) + 1 over the training paragraphs (sklearn's smooth idf)
  *   LABL  label inventories: for each task, its label names joined by ',' and a
  *         '\n' after each task; must match this build's taxonomy exactly
  *   GENR, FRAM, TECH  one head each (any may be absent):
@@ -54,6 +56,7 @@ struct us_model {
     us_feat_cfg fcfg;
     us_head heads[US_N_TASKS];
     us_span_model spans;      /* SPAN section; spans.present = 0 without one */
+    const float *idf;         /* IDF0 section (n_buckets) or NULL */
     char *meta;               /* NUL-terminated copy of META */
     char version[80];         /* "unspin-model <hash>" for reports */
     pthread_mutex_t pool_mu;  /* guards 'pool' only; everything else is read-only */
@@ -75,7 +78,7 @@ typedef struct us_head_build {
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */
 int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
-                   const char *meta, us_mfw **out, us_err *err);
+                   const float *idf, const char *meta, us_mfw **out, us_err *err);
 /* Loads a model from a verified container; takes ownership of 'mf' on success. */
 us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err);
 

@@ -18,6 +18,7 @@ typedef struct us_train_cfg {
     uint32_t min_pos_thr;    /* labels with fewer OOF positives use the global threshold */
     int threads;
     int span_items;          /* add one training item per gold span (see us_corpus_build) */
+    int idf;                 /* weight text features by inverse document frequency */
     int spans;               /* also train the span tagger (SPAN section) */
     us_span_cfg span;
     void (*progress)(const char *msg, void *ud);
@@ -45,7 +46,12 @@ typedef struct us_corpus {
  * labelled with the techniques of the spans covering it): the annotated words
  * are the cues, the rest of a paragraph is mostly noise. */
 int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, int span_items,
-                    us_err *err);
+                    const float *idf, us_err *err);
+/* Inverse document frequency of every bucket over the non-empty paragraphs
+ * (subtask-3 lines, else the subtask-1/2 text) of the articles with
+ * art_in[i] set (NULL = all). OUT: *idf, (n_buckets) floats (us_free). */
+int us_idf_compute(const us_dataset *ds, const uint8_t *art_in, const us_feat_cfg *fcfg,
+                   float **idf, us_err *err);
 void us_corpus_fini(us_corpus *c);
 
 /* The fold (0..k-1) of an article id: splitmix64 of the numeric id (or of
@@ -62,8 +68,8 @@ void us_head_build_fini(us_head_build *h);
 /* Builds the model container: heads, plus the span tagger trained on the
  * same articles when cfg->spans. OUT: *out (us_mfw_free). */
 int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
-                       const us_head_build heads[US_N_TASKS], const char *meta, us_mfw **out,
-                       us_err *err);
+                       const us_head_build heads[US_N_TASKS], const float *idf,
+                       const char *meta, us_mfw **out, us_err *err);
 
 /* key=value lines describing the training run (META section). OUT: *meta (us_free). */
 int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *langs, char **meta);

@@ -39,7 +39,7 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         for (size_t i = 0; i < sizeof h->thr / sizeof(float); i++) thr[i] = 0.5f;
     }
     if (rc == US_OK)
-        rc = us_model_build(&cfg, heads, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
+        rc = us_model_build(&cfg, heads, NULL, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
     if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
     us_mfw_free(w);
     for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End to end: train -> predict (official format) -> eval, twice:
+#  1. on a small dataset generated here (always runs): the model must learn
+#     the planted cues, training must be bit-identical across runs and thread
+#     counts, and predict must give one row per non-empty line;
+#  2. on a slice of ../shared/data/semeval2023 (skipped when it is absent):
+#     train on 40 articles per language (en, fr), predict and score 20 others.
+set -u
+cd "$(dirname "$0")/../.."
+U=${UNSPIN:-build/unspin}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "e2e.sh: FAIL: $*"; fails=$((fails + 1)); }
+
+# ---- 1. generated dataset ------------------------------------------------------
+for lang in en fr; do
+    d=$tmp/data/$lang
+    mkdir -p "$d"/train-articles-subtask-{1,2,3} "$d/train-labels-subtask-3-spans"
+    : >"$d/train-labels-subtask-1.txt"; : >"$d/train-labels-subtask-2.txt"; : >"$d/train-labels-subtask-3.txt"
+    for i in $(seq 1 24); do
+        if [ $lang = fr ]; then id=$((i + 500)); else id=$((i + 100)); fi
+        if [ $((i % 2)) = 0 ]; then
+            body="Traitors and cowards run this corrupt regime!\nThe ministry published its annual budget report on Monday.\nWhy would anyone trust these liars?"
+            genre=opinion; frames=Political,Morality
+            l1=Name_Calling-Labeling,Loaded_Language; l3=Doubt
+        else
+            body="The ministry published its annual budget report on Monday.\nOfficials said spending rose by four percent.\nThe report will be debated next week."
+            genre=reporting; frames=Economic
+            l1=; l3=
+        fi
+        printf "Title $id\n\n$body\n" >"$d/train-articles-subtask-1/article$id.txt"
+        cp "$d/train-articles-subtask-1/article$id.txt" "$d/train-articles-subtask-2/"
+        cp "$d/train-articles-subtask-1/article$id.txt" "$d/train-articles-subtask-3/"
+        printf '%s\t%s\n' $id $genre >>"$d/train-labels-subtask-1.txt"
+        printf '%s\t%s\n' $id $frames >>"$d/train-labels-subtask-2.txt"
+        printf '%s\t1\t\n%s\t3\t%s\n%s\t4\t\n%s\t5\t%s\n' $id $id "$l1" $id $id "$l3" \
+            >>"$d/train-labels-subtask-3.txt"
+        : >"$d/train-labels-subtask-3-spans/article$id-labels-subtask-3.txt"
+    done
+done
+opts=(--bits 12 --epochs 4 --inner-folds 2 --seed 3)
+"$U" -q train --data "$tmp/data" "${opts[@]}" --threads 1 -o "$tmp/a.usm" 2>"$tmp/err" ||
+    { fail "train exited $?"; cat "$tmp/err"; }
+"$U" -q train --data "$tmp/data" "${opts[@]}" --threads 2 -o "$tmp/b.usm" 2>>"$tmp/err" ||
+    fail "second train exited $?"
+cmp -s "$tmp/a.usm" "$tmp/b.usm" || fail "training is not deterministic across runs/threads"
+"$U" dump --model "$tmp/a.usm" | grep -q "model_id=" || fail "dump shows no META"
+for task in genre framing techniques; do
+    case $task in genre) n=1 ;; framing) n=2 ;; techniques) n=3 ;; esac
+    "$U" predict --task $task --lang en --model "$tmp/a.usm" "$tmp/data/en/train-articles-subtask-$n" \
+        >"$tmp/pred-$task.txt" || fail "predict $task exited $?"
+    "$U" eval --task $task --gold "$tmp/data/en/train-labels-subtask-$n.txt" \
+        --pred "$tmp/pred-$task.txt" >"$tmp/eval-$task.txt" 2>"$tmp/eval-$task.err" ||
+        fail "eval $task exited $?"
+done
+# one row per non-empty line: 4 per article (title + 3 body lines), 24 articles
+[ "$(wc -l <"$tmp/pred-techniques.txt")" = 96 ] ||
+    fail "techniques: $(wc -l <"$tmp/pred-techniques.txt") rows, expected 96"
+f1() { awk -F'\t' -v k="$1" '$1 == k {print $2}' "$2"; }
+# (genre: micro-F1 = accuracy; macro-F1 counts the absent satire class as 0)
+for pair in "genre micro-F1" "framing micro-F1" "techniques micro-F1"; do
+    set -- $pair
+    v=$(f1 "$2" "$tmp/eval-$1.txt")
+    awk -v v="$v" 'BEGIN{exit !(v >= 0.9)}' || fail "$1: $2 on the training articles is '$v' (< 0.9): the planted cues were not learnt"
+done
+
+# ---- 2. a slice of the real data -------------------------------------------------
+data=../shared/data/semeval2023
+if [ ! -d "$data/en/train-articles-subtask-3" ]; then
+    echo "e2e.sh: real-data slice skipped (no $data)"
+else
+    for lang in en fr; do
+        s=$tmp/slice/$lang; h=$tmp/held/$lang
+        mkdir -p "$s" "$h"
+        ids=$(cut -f1 "$data/$lang/train-labels-subtask-3.txt" | uniq | head -60)
+        train_ids=$(echo "$ids" | head -40); held_ids=$(echo "$ids" | tail -20)
+        for n in 1 2 3; do
+            mkdir -p "$s/train-articles-subtask-$n" "$h/train-articles-subtask-$n"
+            for id in $train_ids; do cp "$data/$lang/train-articles-subtask-$n/article$id.txt" "$s/train-articles-subtask-$n/" 2>/dev/null; done
+            for id in $held_ids; do cp "$data/$lang/train-articles-subtask-$n/article$id.txt" "$h/train-articles-subtask-$n/" 2>/dev/null; done
+            grep -F -w -f <(echo "$train_ids") "$data/$lang/train-labels-subtask-$n.txt" >"$s/train-labels-subtask-$n.txt"
+            grep -F -w -f <(echo "$held_ids") "$data/$lang/train-labels-subtask-$n.txt" >"$h/gold-$n.txt"
+        done
+    done
+    "$U" -q train --data "$tmp/slice" --langs en,fr --bits 16 --epochs 3 --inner-folds 2 \
+        -o "$tmp/slice.usm" 2>"$tmp/err" || { fail "slice: train exited $?"; cat "$tmp/err"; }
+    "$U" predict --task techniques --lang en --model "$tmp/slice.usm" "$tmp/held/en/train-articles-subtask-3" \
+        >"$tmp/slice-pred.txt" || fail "slice: predict exited $?"
+    "$U" eval --task techniques --gold "$tmp/held/en/gold-3.txt" --pred "$tmp/slice-pred.txt" \
+        >"$tmp/slice-eval.txt" 2>"$tmp/slice-eval.err" || fail "slice: eval exited $?"
+    grep -q " 0 missing ids" "$tmp/slice-eval.err" || fail "slice: predictions miss gold rows: $(head -3 "$tmp/slice-eval.err")"
+    v=$(f1 micro-F1 "$tmp/slice-eval.txt")
+    awk -v v="$v" 'BEGIN{exit !(v > 0.05)}' || fail "slice: techniques micro-F1 '$v' on held-out English"
+    echo "e2e.sh: real-data slice: held-out English techniques micro-F1 $v (40+40 training articles)"
+fi
+[ $fails = 0 ] && echo "e2e.sh: ok"
+exit $fails

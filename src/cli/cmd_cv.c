@@ -31,7 +31,8 @@ static void usage(FILE *f)
         "  --task T          genre, framing, techniques or all (default all)\n"
         "  --per-label LANG  also print per-label P/R/F1 of LANG (or 'all')\n"
         "  --json FILE       also write the results as JSON\n"
-        "  --seed, --threads, --bits, --epochs, --inner-folds   as for 'unspin train'\n"
+        "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
+        "  --l2, --spans     as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
 

@@ -50,15 +50,24 @@ measure() {   # label, then a command template where LANG and DIR are substitute
     done
     row "$label" "$total" "$peak"
 }
-# Two processes at once, one per core, each on half of the languages.
+# Two processes at once, one per core: each gets every other article of every
+# language (one invocation per language and half).
 measure2() {
     local label=$1; shift
-    local start end peak=0
+    local start end peak
+    for l in $langs; do
+        mkdir -p "$tmp/half0/$l" "$tmp/half1/$l"
+        local k=0
+        for f in "$data/$l/train-articles-subtask-3"/*; do
+            ln -sf "$(realpath "$f")" "$tmp/half$((k % 2))/$l/"
+            k=$((k + 1))
+        done
+    done
     start=$(date +%s.%N)
-    ( for l in en it po; do d="$data/$l/train-articles-subtask-3"; c=("${@//LANG/$l}"); c=("${c[@]//DIR/$d}")
-      /usr/bin/time -f "%M" -a -o "$tmp/m" "${c[@]}" >/dev/null 2>&1; done ) &
-    ( for l in fr ge ru; do d="$data/$l/train-articles-subtask-3"; c=("${@//LANG/$l}"); c=("${c[@]//DIR/$d}")
-      /usr/bin/time -f "%M" -a -o "$tmp/m" "${c[@]}" >/dev/null 2>&1; done ) &
+    for h in 0 1; do
+        ( for l in $langs; do c=("${@//LANG/$l}"); c=("${c[@]//DIR/$tmp/half$h/$l}")
+          /usr/bin/time -f "%M" -a -o "$tmp/m" "${c[@]}" >/dev/null 2>&1; done ) &
+    done
     wait
     end=$(date +%s.%N)
     peak=$(sort -n "$tmp/m" | tail -1); rm -f "$tmp/m"
@@ -68,7 +77,15 @@ for task in genre framing techniques; do
     measure "predict $task (1 core)" $U predict -q --task $task --lang LANG DIR
 done | tee "$tmp/predict.txt"
 measure2 "predict techniques (2 cores)" $U predict -q --task techniques --lang LANG DIR
-measure "analyze --json, full (1 core)" $U analyze --json --no-explain --lang LANG DIR
+measure2 "predict genre (2 cores)" $U predict -q --task genre --lang LANG DIR
+# analyze reads one article per call: this row is a process (and model load) per article.
+start=$(date +%s.%N)
+for l in $langs; do
+    for f in "$data/$l/train-articles-subtask-3"/*; do
+        $U analyze --json --lang $l "$f" >/dev/null 2>&1 || { echo "bench: analyze failed on $f"; exit 1; }
+    done
+done
+row "analyze --json, one process each" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" 0
 # JSON Lines corpus for batch.
 /usr/bin/python3 - "$data" "$tmp/corpus.jsonl" $langs <<'PY'
 import json, os, sys

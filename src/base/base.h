@@ -67,6 +67,13 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n);   /* start with crc =
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed); /* XXH3-64 of the bytes */
 uint64_t us_splitmix64(uint64_t *state);                    /* deterministic PRNG step */
 
+/* ---- progress ----------------------------------------------------------- */
+
+typedef void (*us_progress_fn)(const char *msg, void *ud);
+/* Formats a progress message and hands it to fn (nothing when fn is NULL). */
+void us_progressf(us_progress_fn fn, void *ud, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- logging ------------------------------------------------------------ */
 
 typedef void (*us_log_fn)(int level, const char *msg, void *ud);

@@ -67,6 +67,19 @@ uint64_t us_splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* ---- progress ------------------------------------------------------------ */
+
+void us_progressf(us_progress_fn fn, void *ud, const char *fmt, ...)
+{
+    if (!fn) return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fn(msg, ud);
+}
+
 /* ---- logging ------------------------------------------------------------ */
 
 static us_log_fn log_fn;

@@ -456,18 +456,7 @@ static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_s
     return US_OK;
 }
 
-static void progress(const us_span_cfg *cfg, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void progress(const us_span_cfg *cfg, const char *fmt, ...)
-{
-    if (!cfg->progress) return;
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cfg->progress(msg, cfg->progress_ud);
-}
+#define progress(cfg, ...) us_progressf((cfg)->progress, (cfg)->progress_ud, __VA_ARGS__)
 
 void us_span_build_fini(us_span_build *b)
 {

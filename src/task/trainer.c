@@ -55,18 +55,7 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
     return rc;
 }
 
-static void progress(const us_train_cfg *cfg, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void progress(const us_train_cfg *cfg, const char *fmt, ...)
-{
-    if (!cfg->progress) return;
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cfg->progress(msg, cfg->progress_ud);
-}
+#define progress(cfg, ...) us_progressf((cfg)->progress, (cfg)->progress_ud, __VA_ARGS__)
 
 /* ---- folds -------------------------------------------------------------- */
 

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli/input.h"
 #include "io/labels.h"
+#include "task/span_fix.h"
 #include "task/metrics.h"
 
 static void usage(FILE *f)
@@ -25,14 +27,16 @@ static void usage(FILE *f)
             "usage: unspin eval --task genre|framing|techniques --gold FILE --pred FILE\n"
             "                   [--format tsv|json]\n"
             "       unspin eval --task spans (--gold-dir DIR | --gold FILE) --pred FILE\n"
-            "                   [--format tsv|json]\n"
+            "                   [--articles DIR] [--format tsv|json]\n"
             "\n"
             "Scores predictions in the official SemEval-2023 Task 3 label format:\n"
             "  genre       ID<TAB>genre                  (subtask 1)\n"
             "  framing     ID<TAB>frame,frame,...        (subtask 2)\n"
             "  techniques  ID<TAB>LINE<TAB>tech,tech,... (subtask 3)\n"
             "  spans       ID<TAB>technique<TAB>start<TAB>end (code points); the gold\n"
-            "              dir holds article<ID>-labels-subtask-3.txt files\n"
+            "              dir holds article<ID>-labels-subtask-3.txt files; with\n"
+            "              --articles DIR (the article<ID>.txt texts) gold offsets that\n"
+            "              count each newline twice (many non-English files) are repaired\n"
             "\n"
             "Problems in either file are listed on stderr as FILE:LINE: message, with a\n"
             "format-check summary. A gold item missing from the predictions is scored as\n"
@@ -264,8 +268,48 @@ static size_t to_spans(const us_label_file *lf, const idset *ids, const char *pr
     return m;
 }
 
+/* Repairs the gold offsets of every article whose text is in 'dir'
+ * (article<ID>.txt): the official span files of many non-English articles
+ * count each newline twice (us_span_fix_article decides per article). */
+static void repair_gold(const char *dir, const idset *ids, us_span *gs, size_t n_gs)
+{
+    us_span_fix_stats st = {0};
+    size_t n_missing = 0;
+    for (size_t d = 0; d < ids->n; d++) {
+        size_t n = 0;
+        for (size_t k = 0; k < n_gs; k++) n += gs[k].doc == d;
+        if (!n) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/article%s.txt", dir, ids->id[d]);
+        char *text;
+        size_t len;
+        us_err err = {0};
+        if (cli_read_doc(path, CLI_UTF8_REPLACE, &text, &len, &err) != US_OK) {
+            n_missing++;
+            continue;
+        }
+        us_gold_span *tmp = us_malloc(n * sizeof *tmp);
+        if (tmp) {
+            size_t j = 0;
+            for (size_t k = 0; k < n_gs; k++)
+                if (gs[k].doc == d) tmp[j++] = (us_gold_span){gs[k].label, gs[k].start, gs[k].end};
+            if (us_span_fix_article(text, len, NULL, 0, tmp, n, &st) >= 0) {
+                j = 0;
+                for (size_t k = 0; k < n_gs; k++)
+                    if (gs[k].doc == d) { gs[k].start = tmp[j].start_cp; gs[k].end = tmp[j].end_cp; j++; }
+            }
+            us_free(tmp);
+        }
+        us_free(text);
+    }
+    if (!cli_quiet)
+        fprintf(stderr, "unspin: eval: gold offsets: %zu of %zu articles counted newlines twice "
+                "(repaired), %zu span(s) cut at a line end, %zu article text(s) not found in %s\n",
+                st.n_repaired, st.n_articles, st.n_trimmed, n_missing, dir);
+}
+
 static int eval_spans(const char *gold_dir, const char *gold_path, const char *pred_path,
-                      int json)
+                      const char *articles, int json)
 {
     us_label_file gold, pred;
     idset ids = {0};
@@ -296,6 +340,7 @@ static int eval_spans(const char *gold_dir, const char *gold_path, const char *p
     if (!gs || !ps || !has) { us_err_set(&err, US_ENOMEM, "out of memory"); goto done; }
     size_t unused = 0;
     size_t n_gs = to_spans(&gold, &ids, NULL, gs, &unused, NULL);
+    if (articles) repair_gold(articles, &ids, gs, n_gs);
     size_t n_ps = to_spans(&pred, &ids, pred_path, ps, &c.n_extra, has);
     for (size_t i = 0; i < ids.n; i++) c.n_missing += !has[i];
     check_from_file(&c, &pred);
@@ -331,6 +376,7 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 int cmd_eval(int argc, char **argv)
 {
     const char *task = NULL, *gold = NULL, *gold_dir = NULL, *pred = NULL, *format = "tsv";
+    const char *articles = NULL;
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL, *v = NULL;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
@@ -339,6 +385,7 @@ int cmd_eval(int argc, char **argv)
         else if (opt_value(argc, argv, &i, "--gold", &v)) slot = &gold;
         else if (opt_value(argc, argv, &i, "--pred", &v)) slot = &pred;
         else if (opt_value(argc, argv, &i, "--format", &v)) slot = &format;
+        else if (opt_value(argc, argv, &i, "--articles", &v)) slot = &articles;
         else {
             cli_error("unknown argument '%s'", argv[i]);
             usage(stderr);
@@ -366,7 +413,7 @@ int cmd_eval(int argc, char **argv)
             cli_error("--task spans needs exactly one of --gold-dir DIR or --gold FILE");
             return EXIT_USAGE;
         }
-        return eval_spans(gold_dir, gold, pred, json);
+        return eval_spans(gold_dir, gold, pred, articles, json);
     }
     int t = us_task_from_name(task);
     if (t < 0) {

@@ -49,14 +49,19 @@ enum {
 
 #define US_FZ_MAX_FIXED 16
 
+/* One entry of the accumulator's hash table: key and value side by side, so
+ * a probe touches one cache line. */
+typedef struct us_fz_slot {
+    uint32_t key;   /* bucket + 1; 0 = empty */
+    uint32_t val;   /* 1 + index into acc */
+} us_fz_slot;
+
 typedef struct us_fz {
     us_feat_cfg cfg;
     us_feat *acc; uint32_t n_acc, cap_acc;   /* text features merged so far (raw sums) */
     uint32_t *acc_name;           /* explain: (cap_acc) name offset of each entry, or ~0 */
-    uint32_t *slot;               /* open-addressing table (cap_slot entries, power of two):
-                                     bucket + 1 (0 = empty) -> 1 + index into acc; sized
-                                     to the distinct features so it stays in cache */
-    uint32_t *slot_val;
+    us_fz_slot *slot;             /* open-addressing table (cap_slot entries, power of two),
+                                     sized to the distinct features so it stays in cache */
     uint32_t cap_slot;
     us_feat fixed[US_FZ_MAX_FIXED]; uint32_t n_fixed;  /* flags, added unnormalised */
     uint32_t fixed_name[US_FZ_MAX_FIXED];

@@ -68,7 +68,6 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->acc);
     us_free(fz->acc_name);
     us_free(fz->slot);
-    us_free(fz->slot_val);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
@@ -81,8 +80,8 @@ void us_fz_reset(us_fz *fz)
             uint32_t mask = fz->cap_slot - 1;
             for (uint32_t i = 0; i < fz->n_acc; i++) {
                 uint32_t key = fz->acc[i].idx + 1, p = (key * 0x9E3779B1u) & mask;
-                while (fz->slot[p] != key) p = (p + 1) & mask;
-                fz->slot[p] = 0;
+                while (fz->slot[p].key != key) p = (p + 1) & mask;
+                fz->slot[p].key = 0;
             }
             /* Clearing can break probe chains only for keys that are also being
              * cleared, so the table ends up all zero. */
@@ -101,24 +100,22 @@ void us_fz_reset(us_fz *fz)
 static inline uint32_t slot_find(const us_fz *fz, uint32_t idx)
 {
     uint32_t key = idx + 1, mask = fz->cap_slot - 1, p = (key * 0x9E3779B1u) & mask;
-    while (fz->slot[p] && fz->slot[p] != key) p = (p + 1) & mask;
+    while (fz->slot[p].key && fz->slot[p].key != key) p = (p + 1) & mask;
     return p;
 }
 
 static int slot_grow(us_fz *fz)
 {
     uint32_t cap = fz->cap_slot ? fz->cap_slot * 2 : 4096;
-    uint32_t *k = us_calloc(cap, sizeof *k), *v = us_malloc(cap * sizeof *v);
-    if (!k || !v) { us_free(k); us_free(v); return US_ENOMEM; }
+    us_fz_slot *k = us_calloc(cap, sizeof *k);
+    if (!k) return US_ENOMEM;
     us_free(fz->slot);
-    us_free(fz->slot_val);
     fz->slot = k;
-    fz->slot_val = v;
     fz->cap_slot = cap;
     for (uint32_t i = 0; i < fz->n_acc; i++) {   /* re-insert the live entries */
         uint32_t p = slot_find(fz, fz->acc[i].idx);
-        fz->slot[p] = fz->acc[i].idx + 1;
-        fz->slot_val[p] = i + 1;
+        fz->slot[p].key = fz->acc[i].idx + 1;
+        fz->slot[p].val = i + 1;
     }
     return US_OK;
 }
@@ -128,7 +125,7 @@ static inline uint32_t slot_get(const us_fz *fz, uint32_t idx)
 {
     if (!fz->slot) return 0;
     uint32_t p = slot_find(fz, idx);
-    return fz->slot[p] ? fz->slot_val[p] : 0;
+    return fz->slot[p].key ? fz->slot[p].val : 0;
 }
 
 static inline uint64_t ns_seed(const us_fz *fz, int ns)
@@ -159,7 +156,7 @@ static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_l
     if ((fz->n_acc + 1) * 2 > fz->cap_slot && slot_grow(fz) != US_OK) { fz->oom = 1; return; }
     uint32_t idx = (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
     uint32_t p = slot_find(fz, idx);
-    if (fz->slot[p]) { fz->acc[fz->slot_val[p] - 1].val += w; return; }
+    if (fz->slot[p].key) { fz->acc[fz->slot[p].val - 1].val += w; return; }
     if (fz->n_acc == fz->cap_acc) {
         uint32_t cap = fz->cap_acc ? fz->cap_acc * 2 : 1024;
         us_feat *a = us_realloc(fz->acc, cap * sizeof *a);
@@ -174,8 +171,8 @@ static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_l
     fz->acc[k].idx = idx;
     fz->acc[k].val = w;
     fz->acc_name[k] = fz->explain && name ? keep_name(fz, name, name_len) : UINT32_MAX;
-    fz->slot[p] = idx + 1;
-    fz->slot_val[p] = k + 1;
+    fz->slot[p].key = idx + 1;
+    fz->slot[p].val = k + 1;
 }
 
 /* Pushes a namespaced string feature; 'prefix' names it in explain mode. */

@@ -42,5 +42,9 @@ void cli_log_to_stderr(int level, const char *msg, void *ud);
  * (../models/default.usm, ../share/unspin/default.usm). NULL if none exists. */
 const char *cli_default_model(void);
 int cli_is_tty(FILE *f);
+struct us_model;
+/* Loads 'path', or the default model when path is NULL; on failure prints the
+ * error (with a HINT when there is no model at all) and returns NULL. */
+struct us_model *cli_load_model(const char *path);
 
 #endif

@@ -322,18 +322,13 @@ int cmd_analyze(int argc, char **argv)
     }
     if (lang && *lang && us_lang_find(lang) < 0)
         cli_info("language '%s' was not seen in training; predicting from shared features", lang);
-    if (!model_path && !(model_path = cli_default_model())) {
-        cli_error("no model given and no default model found\n"
-                  "HINT: pass --model FILE or set UNSPIN_MODEL");
-        return EXIT_RUNTIME;
-    }
     us_err err = {0};
     char *text = NULL;
     size_t len = 0;
     /* The article first: a typo in its name should not wait for a model load. */
     if (cli_read_doc(path, policy, &text, &len, &err) != US_OK) return cli_fail(&err);
-    us_model *m = us_model_load(model_path, &err);
-    if (!m) { us_free(text); return cli_fail(&err); }
+    us_model *m = cli_load_model(model_path);
+    if (!m) { us_free(text); return EXIT_RUNTIME; }
     us_analysis *a = NULL;
     us_analyze_opts ao = {lang, explain, 0};
     int rc = us_analyze(m, text, len, &ao, &a, &err);

@@ -141,14 +141,9 @@ int cmd_predict(int argc, char **argv)
     }
     if (us_lang_find(lang) < 0)
         cli_info("language '%s' was not seen in training; predicting from shared features", lang);
-    if (!model_path && !(model_path = cli_default_model())) {
-        cli_error("no model given and no default model found\n"
-                  "HINT: pass --model FILE or set UNSPIN_MODEL");
-        return EXIT_RUNTIME;
-    }
+    us_model *m = cli_load_model(model_path);
+    if (!m) return EXIT_RUNTIME;
     us_err err = {0};
-    us_model *m = us_model_load(model_path, &err);
-    if (!m) return cli_fail(&err);
     cli_doc *docs;
     size_t n_docs, n_missing;
     if (cli_collect_docs(argv + optind, argc - optind, &docs, &n_docs, &n_missing) != US_OK) {
@@ -159,14 +154,10 @@ int cmd_predict(int argc, char **argv)
     size_t n_failed = 0;
     us_analyze_opts ao = {lang, 0, 1 << task};
     for (size_t i = 0; i < n_docs; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        us_analysis *a = NULL;
-        int rc = cli_read_doc(docs[i].path, policy, &text, &len, &err);
-        if (rc == US_OK) {
-            rc = us_analyze(m, text, len, &ao, &a, &err);
-            if (rc != US_OK) us_err_prefix(&err, "%s", docs[i].path);
-        }
+        char *text;
+        size_t len;
+        us_analysis *a;
+        int rc = cli_analyze_doc(m, docs[i].path, policy, &ao, &text, &len, &a, &err);
         if (rc != US_OK) {
             n_failed++;
             cli_error("%s", err.msg);

@@ -116,14 +116,9 @@ int cmd_serve(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!model_path && !(model_path = cli_default_model())) {
-        cli_error("no model given and no default model found\n"
-                  "HINT: pass --model FILE or set UNSPIN_MODEL");
-        return EXIT_RUNTIME;
-    }
+    us_model *m = cli_load_model(model_path);
+    if (!m) return EXIT_RUNTIME;
     us_err err = {0};
-    us_model *m = us_model_load(model_path, &err);
-    if (!m) return cli_fail(&err);
     cfg.model = m;
 
     sigset_t stop;

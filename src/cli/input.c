@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli/input.h"
+#include "unspin.h"
 #include "io/dataset.h"
 #include "text/text.h"
 
@@ -105,6 +106,24 @@ void cli_docs_free(cli_doc *docs, size_t n)
 {
     for (size_t i = 0; i < n; i++) us_free(docs[i].path);
     us_free(docs);
+}
+
+int cli_analyze_doc(const us_model *m, const char *path, int policy, const us_analyze_opts *opts,
+                    char **text, size_t *len, us_analysis **a, us_err *err)
+{
+    *text = NULL;
+    *len = 0;
+    *a = NULL;
+    int rc = cli_read_doc(path, policy, text, len, err);
+    if (rc != US_OK) return rc;
+    rc = us_analyze(m, *text, *len, opts, a, err);
+    if (rc != US_OK) {
+        us_err_prefix(err, "%s", path);
+        us_free(*text);
+        *text = NULL;
+        *len = 0;
+    }
+    return rc;
 }
 
 int cli_parse_utf8_policy(const char *s)

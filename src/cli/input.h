@@ -22,6 +22,14 @@ enum { CLI_UTF8_STRICT = 0, CLI_UTF8_REPLACE = 1 };
  * in strict mode; replaced by U+FFFD (with a warning) in replace mode.
  * OUT: *text (us_free), *len. */
 int cli_read_doc(const char *path, int utf8_policy, char **text, size_t *len, us_err *err);
+struct us_model;
+struct us_analysis;
+struct us_analyze_opts;
+/* Reads an article and analyses it; errors name the path. OUT: *text (us_free),
+ * *len, *a (us_analysis_free); all NULL/0 on failure. */
+int cli_analyze_doc(const struct us_model *m, const char *path, int utf8_policy,
+                    const struct us_analyze_opts *opts, char **text, size_t *len,
+                    struct us_analysis **a, us_err *err);
 /* Parses --utf8=strict|replace; -1 if invalid. */
 int cli_parse_utf8_policy(const char *s);
 

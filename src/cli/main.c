@@ -79,6 +79,19 @@ const char *cli_default_model(void)
     return NULL;
 }
 
+us_model *cli_load_model(const char *path)
+{
+    if (!path && !(path = cli_default_model())) {
+        cli_error("no model given and no default model found\n"
+                  "HINT: pass --model FILE or set UNSPIN_MODEL");
+        return NULL;
+    }
+    us_err err = {0};
+    us_model *m = us_model_load(path, &err);
+    if (!m) cli_fail(&err);
+    return m;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,

@@ -105,10 +105,9 @@ static double calib_ece(const calib *c)
 /* Most frequent labels of the training items; k chosen to maximise micro-F1 there. */
 static uint32_t topk_baseline(const uint32_t *Y, const uint8_t *use, size_t n, uint32_t L)
 {
-    size_t cnt[32] = {0}, n_items = 0;
+    size_t cnt[32] = {0};
     for (size_t i = 0; i < n; i++) {
         if (!use[i]) continue;
-        n_items++;
         for (uint32_t l = 0; l < L; l++) cnt[l] += Y[i] >> l & 1u;
     }
     uint32_t order[32];
@@ -130,7 +129,6 @@ static uint32_t topk_baseline(const uint32_t *Y, const uint8_t *use, size_t n, u
         double f1 = tp ? 2 * tp / (2 * tp + fp + fn) : 0;
         if (f1 > best_f1) { best_f1 = f1; best = mask; }
     }
-    (void)n_items;
     return best;
 }
 

@@ -226,13 +226,7 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
             while (te > tb && t.toks[te - 1].start_cp >= sp->end_cp) te--;
             if (tb == te) continue;
             size_t p = c->n_paras++;
-            us_fz_reset(&fz);
-            us_fz_add_tokens(&fz, &t, tb, te, 1.0f, 0);
-            us_fz_add_cues(&fz, &t, tb, te);
-            char lname[16];
-            snprintf(lname, sizeof lname, "lang=%s", us_lang_codes[a->lang]);
-            us_fz_add_flag(&fz, US_NS_LANG, lname, 1.0f);
-            if ((rc = us_fz_finish(&fz, &c->par_x[p])) != US_OK) goto oom;
+            if ((rc = us_unit_span(&fz, &t, a->lang, tb, te, &c->par_x[p])) != US_OK) goto oom;
             c->par_y[p] = span_labels(a, sp->start_cp, sp->end_cp) | 1u << sp->tech;
             c->par_art[p] = (uint32_t)i;
             c->par_line[p] = 0;
@@ -403,7 +397,8 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
         const uint32_t *Y = t < 2 ? c->art_y[t] : c->par_y;
         size_t n = t < 2 ? c->n_arts : c->n_paras;
         int softmax = cfg->p[t].softmax;
-        for (int f = softmax ? -1 : -(int)1; f < (softmax ? 0 : (int)K); f++) {
+        /* fold -1 = the final model; 0..K-1 = inner folds (multi-label only) */
+        for (int f = -1; f < (softmax ? 0 : (int)K); f++) {
             job *j = &jobs[n_jobs++];
             j->task = t;
             j->fold = f;

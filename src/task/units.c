@@ -25,6 +25,15 @@ int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
     return us_fz_finish(fz, out);
 }
 
+int us_unit_span(us_fz *fz, const us_text *t, int lang, uint32_t a, uint32_t b, us_fvec *out)
+{
+    us_fz_reset(fz);
+    us_fz_add_tokens(fz, t, a, b, 1.0f, 0);
+    us_fz_add_cues(fz, t, a, b);
+    add_lang(fz, lang);
+    return us_fz_finish(fz, out);
+}
+
 int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint32_t ordinal,
                       us_fvec *out)
 {

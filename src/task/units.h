@@ -14,6 +14,9 @@ int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out);
  * the neighbouring non-empty lines as context, the position and the language. */
 int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint32_t ordinal,
                       us_fvec *out);
+/* Features of tokens [a, b) alone (a gold span used as a training item):
+ * its tokens, cues and language, no context or position. */
+int us_unit_span(us_fz *fz, const us_text *t, int lang, uint32_t a, uint32_t b, us_fvec *out);
 /* Whether a line carries text (has at least one token). */
 int us_line_nonempty(const us_text *t, uint32_t line);
 

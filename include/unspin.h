@@ -74,6 +74,8 @@ typedef struct us_span_result {
     uint32_t start_cp, end_cp;      /* code points into the article, end exclusive */
     uint32_t start_byte, end_byte;  /* bytes into the article */
     float confidence;
+    us_cue *cues;   /* explain only: US_TOP_CUES entries (unused ones have name ""), else
+                       NULL; owned by the analysis (us_analysis_free) */
 } us_span_result;
 
 typedef struct us_para_result {

@@ -44,6 +44,10 @@ class BindingTest(unittest.TestCase):
     def test_explain_adds_cues(self):
         r = self.m.analyze(ARTICLE, lang="en", explain=True)
         self.assertIn("cues", r["genre"])
+        spans = [s for p in r["paragraphs"] for s in p["spans"]]
+        self.assertTrue(spans and all("cues" in s for s in spans))
+        plain = self.m.analyze(ARTICLE, lang="en")
+        self.assertFalse(any("cues" in s for p in plain["paragraphs"] for s in p["spans"]))
 
     def test_invalid_bytes_raise_with_c_message(self):
         with self.assertRaises(unspin.UnspinError) as cm:

@@ -65,7 +65,16 @@ int us_read_file(const char *path, size_t max_len, char **data, size_t *len, us_
 
 uint32_t us_crc32c(uint32_t crc, const void *p, size_t n);   /* start with crc = 0 */
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed); /* XXH3-64 of the bytes */
-uint64_t us_splitmix64(uint64_t *state);                    /* deterministic PRNG step */
+/* splitmix64 (Steele, Lea, Flood 2014), a deterministic PRNG step; inline
+ * because feature hashing calls it per token. tools/ re-implement it in
+ * Python for the CV folds. */
+static inline uint64_t us_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 
 /* ---- progress ----------------------------------------------------------- */
 

@@ -58,15 +58,6 @@ uint64_t us_hash64(const void *p, size_t n, uint64_t seed)
     return (uint64_t)XXH3_64bits_withSeed(p, n, (XXH64_hash_t)seed);
 }
 
-/* splitmix64 (Steele, Lea, Flood 2014): also used by tools/ in Python for folds. */
-uint64_t us_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* ---- progress ------------------------------------------------------------ */
 
 void us_progressf(us_progress_fn fn, void *ud, const char *fmt, ...)

@@ -253,8 +253,10 @@ static int print_summary(const char *path, const us_model *m, const us_analysis 
             if (sp->end_byte > len || sp->start_byte >= sp->end_byte) continue;
             fputs("    \xe2\x86\xb3 ", stdout);
             swatch(&t, us_tax_label(US_TASK_TECHNIQUES, (size_t)sp->technique));
-            printf(" %s %.2f  \"%.*s\"\n", us_label_name(2, sp->technique), sp->confidence,
+            printf(" %s %.2f  \"%.*s\"", us_label_name(2, sp->technique), sp->confidence,
                    (int)(sp->end_byte - sp->start_byte), text + sp->start_byte);
+            if (sp->cues) print_cues(&t, sp->cues, 3);
+            putchar('\n');
         }
     }
 

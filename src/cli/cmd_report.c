@@ -202,6 +202,11 @@ static void render_para(us_buf *b, const us_para_result *p, const char *text, si
             cli_html_escz(b, us_label_name(2, o->technique));
             snprintf(tmp, sizeof tmp, " \xc2\xb7 span confidence %.2f", o->confidence);
             cli_html_escz(b, tmp);
+            for (int c = 0, nc = 0; o->cues && c < US_TOP_CUES && nc < 3; c++) {
+                if (!o->cues[c].name[0]) continue;
+                us_buf_puts(b, nc++ ? ", " : " \xc2\xb7 span cues&#58; ");
+                cli_html_escz(b, o->cues[c].name);
+            }
         }
         if (p->cues && p->techniques >> sp->technique & 1u) {
             us_buf_puts(b, "&#10;");

@@ -29,6 +29,12 @@ static void usage(FILE *f)
         "  --idf 0|1           weight features by inverse document frequency (default 0)\n"
         "  --l2 X              L2 regularisation per update, every task (default: per task)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
+        "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
+        "                      or linear-paragraphs (linear for techniques, log for\n"
+        "                      articles; the default); linear is scored a word at a\n"
+        "                      time: faster\n"
+        "  --lang-words 0|1    also learn each word per language (default 0)\n"
+        "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
         "  -h, --help          this help\n");
 }
 
@@ -78,6 +84,20 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->spans = (int)v;
         return 0;
+    case OPT_CHAR_MIN:
+        if (cli_parse_uint(arg, 0, 5, &v)) return -1;
+        cfg->feat.char_min_n = (uint32_t)v;
+        return 0;
+    case OPT_LANG_WORDS:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->feat.lang_words = (uint32_t)v;
+        return 0;
+    case OPT_CHAR_TF:
+        if (!strcmp(arg, "log")) cfg->feat.char_linear = US_CHAR_LINEAR_NONE;
+        else if (!strcmp(arg, "linear")) cfg->feat.char_linear = US_CHAR_LINEAR_ALL;
+        else if (!strcmp(arg, "linear-paragraphs")) cfg->feat.char_linear = US_CHAR_LINEAR_PARAS;
+        else return -1;
+        return 0;
     }
     return -1;
 }
@@ -91,7 +111,9 @@ int cmd_train(int argc, char **argv)
         {"bits", required_argument, 0, OPT_BITS}, {"epochs", required_argument, 0, OPT_EPOCHS},
         {"inner-folds", required_argument, 0, OPT_INNER},
         {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
-        {"l2", required_argument, 0, OPT_L2},
+        {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
+        {"lang-words", required_argument, 0, OPT_LANG_WORDS},
+        {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm";

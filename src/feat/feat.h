@@ -18,6 +18,8 @@
 #include "base/base.h"
 #include "text/text.h"
 
+enum { US_CHAR_LINEAR_NONE = 0, US_CHAR_LINEAR_ALL = 1, US_CHAR_LINEAR_PARAS = 2 };
+
 typedef struct us_feat_cfg {
     uint32_t bucket_bits;    /* n_buckets = 1 << bucket_bits, 10..24 */
     uint32_t seed;           /* hash seed */
@@ -25,6 +27,10 @@ typedef struct us_feat_cfg {
     uint32_t char_min_n;     /* character n-grams inside words; 0 disables */
     uint32_t char_max_n;
     float w_word, w_bigram, w_char, w_cue, w_ctx;   /* namespace weights */
+    uint32_t char_linear;    /* character n-grams count linearly (no log damping), so a
+                                word's n-grams can be scored as one precomputed vector:
+                                US_CHAR_LINEAR_* (units.c applies it per unit) */
+    uint32_t lang_words;     /* 1: each word also as a (language, word) feature */
 } us_feat_cfg;
 
 void us_feat_cfg_default(us_feat_cfg *cfg);
@@ -44,10 +50,18 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src);
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {
     US_NS_WORD = 1, US_NS_BIGRAM = 2, US_NS_CHAR = 3, US_NS_CUE = 4, US_NS_LANG = 5,
-    US_NS_CTX = 6, US_NS_POS = 7
+    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8
 };
 
 #define US_FZ_MAX_FIXED 16
+#define US_FZ_LIN 0x80000000u   /* accumulator entry of a linear character n-gram */
+
+/* Fast scoring hook: receives the character n-gram buckets of one word (a
+ * cached word: 'slot' and 'key' identify its cache entry, stable while the
+ * key matches) instead of them being accumulated. Returns US_OK, or
+ * US_ENOMEM (the unit then fails like any out-of-memory). */
+typedef int (*us_fz_char_sink)(void *ud, const uint32_t *buckets, uint32_t n, uint32_t slot,
+                                uint64_t key);
 
 /* One entry of the accumulator's hash table: key and value side by side, so
  * a probe touches one cache line. */
@@ -56,13 +70,27 @@ typedef struct us_fz_slot {
     uint32_t val;   /* 1 + index into acc */
 } us_fz_slot;
 
+typedef struct us_tokfeat us_tokfeat;   /* per-token cache entry (featurize.c) */
+#define US_FZ_MEMO_BITS 6
+#define US_FZ_TC_BITS 12      /* token cache: 1 << US_FZ_TC_BITS entries */
+
 typedef struct us_fz {
     us_feat_cfg cfg;
     us_feat *acc; uint32_t n_acc, cap_acc;   /* text features merged so far (raw sums) */
     uint32_t *acc_name;           /* explain: (cap_acc) name offset of each entry, or ~0 */
     us_fz_slot *slot;             /* open-addressing table (cap_slot entries, power of two),
                                      sized to the distinct features so it stays in cache */
-    uint32_t cap_slot;
+    uint32_t cap_slot;            /* slots in use now (us_fz_expect sizes it per unit) */
+    uint32_t cap_alloc;           /* slots allocated */
+    us_tokfeat *tc;               /* token cache (allocated on first use) */
+    int lang;                     /* language of the unit (lang_words), -1 = unknown */
+    int lin_active;               /* this unit's character n-grams are linear */
+    double lin_w2;                /* sum of squared unit weights of linear n-grams */
+    float inv_norm;               /* 1 / L2 norm of the last us_fz_finish */
+    us_fz_char_sink char_sink;    /* char_linear models, not explain: see us_fz_char_sink */
+    void *char_sink_ud;
+    uint32_t memo_key[1 << US_FZ_MEMO_BITS];   /* damping memo: float bits -> log1p */
+    float memo_val[1 << US_FZ_MEMO_BITS];
     us_feat fixed[US_FZ_MAX_FIXED]; uint32_t n_fixed;  /* flags, added unnormalised */
     uint32_t fixed_name[US_FZ_MAX_FIXED];
     int explain;                  /* keep names for explanations */
@@ -75,6 +103,9 @@ typedef struct us_fz {
 void us_fz_init(us_fz *fz, const us_feat_cfg *cfg);
 void us_fz_fini(us_fz *fz);
 void us_fz_reset(us_fz *fz);      /* drops the accumulated features, keeps memory */
+/* Right after us_fz_reset: sizes the table for a unit of about n_tokens
+ * tokens (speed only; the features do not depend on it). */
+void us_fz_expect(us_fz *fz, uint32_t n_tokens);
 
 /* Adds the features of tokens [a, b) of 't': words, bigrams and character
  * n-grams (per cfg), scaled by 'weight'. With 'ctx' set, only words are added,
@@ -82,6 +113,8 @@ void us_fz_reset(us_fz *fz);      /* drops the accumulated features, keeps memor
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx);
 /* Adds punctuation, casing and length cues of tokens [a, b). */
 void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b);
+/* Adds 'w' to the feature named prefix+s in namespace 'ns' (for cues.c). */
+void us_fz_push_str(us_fz *fz, int ns, const char *prefix, const char *s, size_t n, float w);
 /* Adds one named indicator feature ("lang=en", "pos=first") in namespace 'ns'.
  * Flags are not L2-normalised with the rest: they act as per-language and
  * per-position biases whatever the length of the text. */

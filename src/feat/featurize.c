@@ -29,6 +29,8 @@ void us_feat_cfg_default(us_feat_cfg *cfg)
     cfg->w_char = 0.35f;
     cfg->w_cue = 1.0f;
     cfg->w_ctx = 0.4f;
+    cfg->char_linear = US_CHAR_LINEAR_PARAS;   /* ablation 10-11 in docs/ACCURACY.md */
+    cfg->lang_words = 0;
 }
 
 void us_fvec_init(us_fvec *v) { memset(v, 0, sizeof *v); }
@@ -60,6 +62,7 @@ void us_fz_init(us_fz *fz, const us_feat_cfg *cfg)
 {
     memset(fz, 0, sizeof *fz);
     fz->cfg = *cfg;
+    fz->lang = -1;
     us_buf_init(&fz->names);
 }
 
@@ -68,6 +71,7 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->acc);
     us_free(fz->acc_name);
     us_free(fz->slot);
+    us_free(fz->tc);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
@@ -91,8 +95,28 @@ void us_fz_reset(us_fz *fz)
     }
     fz->n_acc = 0;
     fz->n_fixed = 0;
+    fz->lin_w2 = 0;
     fz->oom = 0;
     us_buf_reset(&fz->names);
+}
+
+#define MIN_SLOTS 1024u
+
+void us_fz_expect(us_fz *fz, uint32_t n_tokens)
+{
+    if (fz->n_acc || fz->oom) return;   /* only on an empty (all-zero) table */
+    /* About 10 distinct features per token; the table stays at most half
+     * full. A paragraph's table then fits in L1 even after an article grew
+     * the allocation: the rest of the allocation is zero and unused. */
+    uint64_t need = (uint64_t)n_tokens * 20;
+    uint32_t want = MIN_SLOTS;
+    while (want < need && want < (1u << 24)) want <<= 1;
+    if (want <= fz->cap_alloc) { fz->cap_slot = want; return; }
+    us_fz_slot *k = us_calloc(want, sizeof *k);
+    if (!k) { fz->oom = 1; return; }
+    us_free(fz->slot);
+    fz->slot = k;
+    fz->cap_slot = fz->cap_alloc = want;
 }
 
 /* Position of bucket idx in the open-addressing table (its entry or the empty
@@ -104,13 +128,20 @@ static inline uint32_t slot_find(const us_fz *fz, uint32_t idx)
     return p;
 }
 
+/* Doubles the active part of the table (allocating when it is all in use)
+ * and re-inserts the live entries. */
 static int slot_grow(us_fz *fz)
 {
-    uint32_t cap = fz->cap_slot ? fz->cap_slot * 2 : 4096;
-    us_fz_slot *k = us_calloc(cap, sizeof *k);
-    if (!k) return US_ENOMEM;
-    us_free(fz->slot);
-    fz->slot = k;
+    uint32_t cap = fz->cap_slot ? fz->cap_slot * 2 : MIN_SLOTS;
+    if (cap <= fz->cap_alloc) {
+        memset(fz->slot, 0, cap * sizeof *fz->slot);
+    } else {
+        us_fz_slot *k = us_calloc(cap, sizeof *k);
+        if (!k) return US_ENOMEM;
+        us_free(fz->slot);
+        fz->slot = k;
+        fz->cap_alloc = cap;
+    }
     fz->cap_slot = cap;
     for (uint32_t i = 0; i < fz->n_acc; i++) {   /* re-insert the live entries */
         uint32_t p = slot_find(fz, fz->acc[i].idx);
@@ -148,13 +179,13 @@ static uint32_t keep_name(us_fz *fz, const char *name, size_t name_len)
     return off;
 }
 
-/* Adds weight w to the bucket of hash h (text features): one dense
- * accumulator, so duplicates merge as they come and memory stays bounded. */
-static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_len)
+/* Adds weight w to entry 'idx' (a bucket, | US_FZ_LIN for a linear
+ * character n-gram) of the dense accumulator, so duplicates merge as they
+ * come and memory stays bounded. */
+static void push_idx(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
 {
     if (fz->oom) return;
     if ((fz->n_acc + 1) * 2 > fz->cap_slot && slot_grow(fz) != US_OK) { fz->oom = 1; return; }
-    uint32_t idx = (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
     uint32_t p = slot_find(fz, idx);
     if (fz->slot[p].key) { fz->acc[fz->slot[p].val - 1].val += w; return; }
     if (fz->n_acc == fz->cap_acc) {
@@ -175,8 +206,18 @@ static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_l
     fz->slot[p].val = k + 1;
 }
 
+static inline uint32_t bucket_of(const us_fz *fz, uint64_t h)
+{
+    return (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
+}
+
+static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_len)
+{
+    push_idx(fz, bucket_of(fz, h), w, name, name_len);
+}
+
 /* Pushes a namespaced string feature; 'prefix' names it in explain mode. */
-static void push_str(us_fz *fz, int ns, const char *prefix, const char *s, size_t n, float w)
+void us_fz_push_str(us_fz *fz, int ns, const char *prefix, const char *s, size_t n, float w)
 {
     uint64_t h = us_hash64(s, n, ns_seed(fz, ns));
     if (fz->explain) {
@@ -188,11 +229,10 @@ static void push_str(us_fz *fz, int ns, const char *prefix, const char *s, size_
     }
 }
 
-/* Character n-grams of "<word>" over code points, orders [min_n, max_n]. */
-static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float w)
+/* "<word>" over code points: pad holds the bytes, cp_off[k] the start of
+ * code point k (cp_off[ncp] is the end). Returns ncp. */
+static size_t pad_word(const char *norm, size_t n, char *pad, uint8_t *cp_off)
 {
-    char pad[MAX_NORM + 2];
-    uint8_t cp_off[MAX_WORD_CP + 3];
     size_t len = 0, ncp = 0;
     pad[len++] = '<';
     cp_off[ncp++] = 0;
@@ -208,22 +248,54 @@ static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float w)
     }
     cp_off[ncp++] = (uint8_t)len;
     pad[len++] = '>';
-    cp_off[ncp] = (uint8_t)len;   /* end sentinel: cp_off[k] = start of code point k */
+    cp_off[ncp] = (uint8_t)len;   /* end sentinel */
+    return ncp;
+}
+
+/* Character n-grams of "<word>" over code points, orders [min_n, max_n];
+ * 'wt' is the unit weight (times w_char for the value). */
+static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float wt)
+{
+    char pad[MAX_NORM + 2];
+    uint8_t cp_off[MAX_WORD_CP + 3];
+    size_t ncp = pad_word(norm, n, pad, cp_off);
     uint64_t seed = ns_seed(fz, US_NS_CHAR);
+    uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
     for (uint32_t order = fz->cfg.char_min_n; order <= fz->cfg.char_max_n; order++) {
         if (order > ncp) break;
         for (size_t i = 0; i + order <= ncp; i++) {
             size_t a = cp_off[i], b = cp_off[i + order];
-            uint64_t h = us_hash64(pad + a, b - a, seed);
+            uint32_t idx = bucket_of(fz, us_hash64(pad + a, b - a, seed)) | lin;
+            if (lin) fz->lin_w2 += (double)wt * wt;
             if (fz->explain) {
                 char name[MAX_NORM + 8];
                 int k = snprintf(name, sizeof name, "c:%.*s", (int)(b - a), pad + a);
-                push(fz, h, w, name, k < 0 ? 0 : (size_t)k);
+                push_idx(fz, idx, wt * fz->cfg.w_char, name, k < 0 ? 0 : (size_t)k);
             } else {
-                push(fz, h, w, NULL, 0);
+                push_idx(fz, idx, wt * fz->cfg.w_char, NULL, 0);
             }
         }
     }
+}
+
+/* The buckets add_char_ngrams would push, in the same order, into out
+ * (cap entries). Returns the count, or SIZE_MAX when they do not fit. */
+static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, uint32_t *out,
+                                 size_t cap)
+{
+    char pad[MAX_NORM + 2];
+    uint8_t cp_off[MAX_WORD_CP + 3];
+    size_t ncp = pad_word(norm, n, pad, cp_off), k = 0;
+    uint64_t seed = ns_seed(fz, US_NS_CHAR);
+    for (uint32_t order = fz->cfg.char_min_n; order <= fz->cfg.char_max_n; order++) {
+        if (order > ncp) break;
+        for (size_t i = 0; i + order <= ncp; i++) {
+            if (k == cap) return SIZE_MAX;
+            size_t a = cp_off[i], b = cp_off[i + order];
+            out[k++] = bucket_of(fz, us_hash64(pad + a, b - a, seed));
+        }
+    }
+    return k;
 }
 
 /* Normalised token text: words and symbols via us_tok_norm, digits -> '0'. */
@@ -240,6 +312,79 @@ static size_t token_norm(const us_text *t, const us_token *tok, char *out, size_
     return us_tok_norm(s, n, out, cap);
 }
 
+/* ---- token cache ----------------------------------------------------------
+ * Everything us_fz_add_tokens derives from one token (its normal form's
+ * hashes and its character n-gram buckets) depends only on the token's bytes,
+ * and news text repeats its words: a direct-mapped cache keyed by the raw
+ * bytes (compared in full, so a hit is exact) skips case folding and most
+ * hashing. Not used in explain mode, which needs the names. */
+#define TC_BITS US_FZ_TC_BITS
+#define TC_MAX_RAW 24
+#define TC_MAX_CHAR 72
+
+struct us_tokfeat {
+    uint64_t key;                    /* hash of the raw bytes, | 1; 0 = empty */
+    uint64_t h;                      /* hash of the normal form (word namespace) */
+    uint32_t b_word, b_ctx;          /* buckets in the word and context namespaces */
+    uint16_t kind;
+    uint8_t raw_len, n_char;
+    char raw[TC_MAX_RAW];
+    uint32_t b_char[TC_MAX_CHAR];    /* character n-gram buckets, in push order */
+};
+
+/* Cache key of a token's raw bytes (n <= TC_MAX_RAW): a few multiply-xor
+ * rounds, cheaper than a library call for such short strings. Never 0. */
+static inline uint64_t raw_key(const char *p, size_t n, uint16_t kind)
+{
+    uint64_t h = (n + ((uint64_t)kind << 8)) * 0x9E3779B97F4A7C15ull, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0x94D049BB133111EBull;
+    }
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return h | 1;
+}
+
+/* The cache entry of token 'tok', filled on a miss; NULL when the token is
+ * not cacheable (long, empty normal form, out of memory): the caller then
+ * takes the plain path. */
+static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok)
+{
+    size_t n = tok->end_byte - tok->start_byte;
+    if (n > TC_MAX_RAW) return NULL;
+    if (!fz->tc && !(fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc))) return NULL;
+    const char *raw = t->text + tok->start_byte;
+    uint64_t key = raw_key(raw, n, tok->kind);
+    us_tokfeat *e = &fz->tc[key >> (64 - TC_BITS)];
+    if (e->key == key && e->raw_len == n && e->kind == tok->kind && !memcmp(e->raw, raw, n))
+        return e;
+    char norm[MAX_NORM];
+    size_t nl = token_norm(t, tok, norm, sizeof norm);
+    if (nl == 0) return NULL;
+    e->key = 0;
+    e->h = us_hash64(norm, nl, ns_seed(fz, US_NS_WORD));
+    e->b_word = bucket_of(fz, e->h);
+    e->b_ctx = bucket_of(fz, us_hash64(norm, nl, ns_seed(fz, US_NS_CTX)));
+    size_t nc = 0;
+    if (fz->cfg.char_min_n && tok->kind == US_TOK_WORD) {
+        nc = char_ngram_buckets(fz, norm, nl, e->b_char, TC_MAX_CHAR);
+        if (nc == SIZE_MAX) return NULL;
+    }
+    e->n_char = (uint8_t)nc;
+    e->kind = tok->kind;
+    e->raw_len = (uint8_t)n;
+    memcpy(e->raw, raw, n);
+    e->key = key;
+    return e;
+}
+
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx)
 {
     const us_feat_cfg *c = &fz->cfg;
@@ -247,89 +392,74 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     uint64_t prev = 0;
     int have_prev = 0;
     uint64_t wseed = ns_seed(fz, ctx ? US_NS_CTX : US_NS_WORD);
+    uint64_t bseed = ns_seed(fz, US_NS_BIGRAM), lseed = ns_seed(fz, US_NS_LANGWORD);
+    float w_tok = weight * (ctx ? c->w_ctx : c->w_word), w_bi = weight * c->w_bigram;
+    float w_ch = weight * c->w_char;
     char prev_name[MAX_NORM];
     size_t prev_len = 0;
     for (uint32_t i = a; i < b; i++) {
         const us_token *tok = &t->toks[i];
         if (ctx && tok->kind != US_TOK_WORD) continue;
+        const us_tokfeat *e = fz->explain ? NULL : tc_get(fz, t, tok);
+        if (e) {   /* the same pushes as below, from the cache */
+            push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
+            if (ctx) continue;
+            if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
+            if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
+            prev = e->h;
+            have_prev = 1;
+            if (!e->n_char) continue;
+            if (fz->char_sink) {   /* linear n-grams scored per word by the caller */
+                fz->lin_w2 += (double)e->n_char * ((double)weight * weight);
+                if (fz->char_sink(fz->char_sink_ud, e->b_char, e->n_char,
+                                  (uint32_t)(e - fz->tc), e->key) != US_OK)
+                    fz->oom = 1;
+                continue;
+            }
+            uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
+            for (uint32_t j = 0; j < e->n_char; j++) {
+                push_idx(fz, e->b_char[j] | lin, w_ch, NULL, 0);
+                if (lin) fz->lin_w2 += (double)weight * weight;
+            }
+            continue;
+        }
         size_t n = token_norm(t, tok, norm, sizeof norm);
         if (n == 0) continue;
         uint64_t h = us_hash64(norm, n, wseed);
         if (fz->explain) {
             char name[MAX_NORM + 8];
             int k = snprintf(name, sizeof name, "%s%.*s", ctx ? "ctx:" : "w:", (int)n, norm);
-            push(fz, h, weight * (ctx ? c->w_ctx : c->w_word), name, k < 0 ? 0 : (size_t)k);
+            push(fz, h, w_tok, name, k < 0 ? 0 : (size_t)k);
         } else {
-            push(fz, h, weight * (ctx ? c->w_ctx : c->w_word), NULL, 0);
+            push(fz, h, w_tok, NULL, 0);
         }
         if (ctx) continue;
+        if (c->lang_words) {   /* the word as used in this language */
+            uint64_t hl = mix2(h, (uint64_t)(fz->lang + 2)) ^ lseed;
+            if (fz->explain) {
+                char name[MAX_NORM + 8];
+                int k = snprintf(name, sizeof name, "lw:%.*s", (int)n, norm);
+                push(fz, hl, w_tok, name, k < 0 ? 0 : (size_t)k);
+            } else {
+                push(fz, hl, w_tok, NULL, 0);
+            }
+        }
         if (c->word_max_n >= 2 && have_prev) {
-            uint64_t hb = mix2(prev, h) ^ ns_seed(fz, US_NS_BIGRAM);
+            uint64_t hb = mix2(prev, h) ^ bseed;
             if (fz->explain) {
                 char name[2 * MAX_NORM + 8];
                 int k = snprintf(name, sizeof name, "b:%.*s %.*s", (int)prev_len, prev_name,
                                  (int)n, norm);
-                push(fz, hb, weight * c->w_bigram, name, k < 0 ? 0 : (size_t)k);
+                push(fz, hb, w_bi, name, k < 0 ? 0 : (size_t)k);
             } else {
-                push(fz, hb, weight * c->w_bigram, NULL, 0);
+                push(fz, hb, w_bi, NULL, 0);
             }
         }
         prev = h;
         have_prev = 1;
         if (fz->explain) { memcpy(prev_name, norm, n); prev_len = n; }
-        if (c->char_min_n && tok->kind == US_TOK_WORD)
-            add_char_ngrams(fz, norm, n, weight * c->w_char);
+        if (c->char_min_n && tok->kind == US_TOK_WORD) add_char_ngrams(fz, norm, n, weight);
     }
-}
-
-static void cue(us_fz *fz, const char *name, float v)
-{
-    push_str(fz, US_NS_CUE, "cue:", name, strlen(name), v * fz->cfg.w_cue);
-}
-
-void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b)
-{
-    unsigned n_excl = 0, n_quest = 0, n_quote = 0, n_caps = 0, n_words = 0, n_quoted = 0;
-    unsigned n_num = 0, n_ellipsis = 0, n_upper1 = 0;
-    for (uint32_t i = a; i < b; i++) {
-        const us_token *tok = &t->toks[i];
-        const char *s = t->text + tok->start_byte;
-        size_t n = tok->end_byte - tok->start_byte;
-        if (tok->kind == US_TOK_WORD) {
-            n_words++;
-            if (tok->flags & US_TF_ALLCAPS) n_caps++;
-            if ((tok->flags & US_TF_UPPER1) && !(tok->flags & US_TF_SENT_START)) n_upper1++;
-            if (tok->flags & US_TF_IN_QUOTE) n_quoted++;
-        } else if (tok->kind == US_TOK_NUM) {
-            n_num++;
-        } else if (tok->kind == US_TOK_PUNCT) {
-            if (s[0] == '!') n_excl += (unsigned)n;
-            else if (s[0] == '?') n_quest += (unsigned)n;
-            else if (s[0] == '"' || (n >= 2 && ((unsigned char)s[0] == 0xC2 &&
-                                               ((unsigned char)s[1] == 0xAB ||
-                                                (unsigned char)s[1] == 0xBB))) ||
-                     (n >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
-                      (unsigned char)s[2] >= 0x9C && (unsigned char)s[2] <= 0x9F))
-                n_quote++;
-            else if ((s[0] == '.' && n >= 3) || (n == 3 && (unsigned char)s[0] == 0xE2 &&
-                                                 (unsigned char)s[2] == 0xA6))
-                n_ellipsis++;
-        }
-    }
-    if (n_excl) cue(fz, n_excl > 1 ? "excl2" : "excl", 1.0f);
-    if (n_quest) cue(fz, n_quest > 1 ? "quest2" : "quest", 1.0f);
-    if (n_quote) cue(fz, "quote", 1.0f);
-    if (n_ellipsis) cue(fz, "ellipsis", 1.0f);
-    if (n_caps) cue(fz, n_caps > 2 ? "caps3" : "caps", 1.0f);
-    if (n_num) cue(fz, n_num > 2 ? "nums3" : "nums", 0.5f);
-    if (n_words && n_quoted * 2 > n_words) cue(fz, "mostly_quoted", 1.0f);
-    if (n_words && n_upper1 * 4 > n_words) cue(fz, "many_names", 0.5f);
-    /* Length bins, log2-spaced: short paragraphs rarely carry techniques. */
-    static const char *const len_bins[] = {"len0", "len1", "len2", "len3", "len4", "len5",
-                                           "len6", "len7"};
-    unsigned bin = 0;
-    for (unsigned w = n_words; w > 1 && bin < 7; w >>= 1) bin++;
-    cue(fz, len_bins[bin], 0.5f);
 }
 
 void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight)
@@ -348,24 +478,46 @@ void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight)
     }
 }
 
+/* sign(v) log(1 + |v|), remembered: most sums are one of a few namespace
+ * weights (a character n-gram seen once, a word seen twice...). The memo
+ * starts all zero, and 0 -> 0 is right, so it needs no "empty" mark. */
+static float damp(us_fz *fz, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t h = (bits * 0x9E3779B1u) >> (32 - US_FZ_MEMO_BITS);
+    if (fz->memo_key[h] == bits) return fz->memo_val[h];
+    float r = v >= 0 ? log1pf(v) : -log1pf(-v);
+    fz->memo_key[h] = bits;
+    fz->memo_val[h] = r;
+    return r;
+}
+
 int us_fz_finish(us_fz *fz, us_fvec *out)
 {
     out->n = 0;
     if (fz->oom) return US_ENOMEM;
     uint32_t k = fz->n_acc;
     if (fvec_reserve(out, (size_t)k + fz->n_fixed) != US_OK) return US_ENOMEM;
+    /* Linear character n-grams (cfg.char_linear) enter the norm as w_char^2
+     * per occurrence (sum of counts, not of squared counts): a caller that
+     * scores them per word (char_sink) never sees them merged, and this norm
+     * is then the same bit for bit. */
     double norm = 0;
     for (uint32_t i = 0; i < k; i++) {
-        float v = fz->acc[i].val;
-        v = v >= 0 ? log1pf(v) : -log1pf(-v);
-        if (fz->idf) v *= fz->idf[fz->acc[i].idx];
-        out->f[i].idx = fz->acc[i].idx;
+        uint32_t a = fz->acc[i].idx, idx = a & ~US_FZ_LIN;
+        float v = a & US_FZ_LIN ? fz->acc[i].val : damp(fz, fz->acc[i].val);
+        if (fz->idf) v *= fz->idf[idx];
+        out->f[i].idx = idx;
         out->f[i].val = v;
-        norm += (double)v * v;
+        if (!(a & US_FZ_LIN)) norm += (double)v * v;
     }
+    norm += (double)fz->cfg.w_char * fz->cfg.w_char * fz->lin_w2;
+    fz->inv_norm = 1.0f;
     if (norm > 0) {
         float inv = (float)(1.0 / sqrt(norm));
         for (uint32_t i = 0; i < k; i++) out->f[i].val *= inv;
+        fz->inv_norm = inv;
     }
     /* Flags are added raw; one sharing a bucket with another feature adds to it. */
     uint32_t n = k;
@@ -389,6 +541,7 @@ size_t us_fz_names_of(const us_fz *fz, uint32_t idx, char *out, size_t cap)
     out[0] = '\0';
     uint32_t off = UINT32_MAX;
     uint32_t s = slot_get(fz, idx);
+    if (!s) s = slot_get(fz, idx | US_FZ_LIN);
     if (s && fz->acc_name) off = fz->acc_name[s - 1];
     for (uint32_t j = 0; off == UINT32_MAX && j < fz->n_fixed; j++)
         if (fz->fixed[j].idx == idx) off = fz->fixed_name[j];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "task/model.h"
 #include "task/span.h"
+#include "task/span_explain.h"
 #include "task/units.h"
 #include "text/text.h"
 
@@ -49,6 +50,7 @@ void us_analysis_free(us_analysis *a)
     if (!a) return;
     for (size_t i = 0; i < a->n_paras; i++) {
         us_free(a->paras[i].cues);
+        for (size_t s = 0; s < a->paras[i].n_spans; s++) us_free(a->paras[i].spans[s].cues);
         us_free(a->paras[i].spans);
     }
     us_free(a->paras);
@@ -56,6 +58,24 @@ void us_analysis_free(us_analysis *a)
 }
 
 void us_free_string(char *s) { us_free(s); }
+
+#define ARTICLE UINT32_MAX
+
+/* Features of the article (line == ARTICLE) or of the paragraph on line
+ * 'line' into sc->x. With 'wv', cached words' character n-grams go to wv
+ * instead (not in explain mode, which needs every feature by name). */
+static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordinal,
+                         us_wordvec *wv, int explain)
+{
+    us_fz *fz = &sc->fz;
+    fz->explain = explain;
+    fz->char_sink = NULL;
+    if (wv && !explain) us_wordvec_begin(wv, fz);
+    int rc = line == ARTICLE ? us_unit_article(fz, &sc->t, lang, &sc->x)
+                             : us_unit_paragraph(fz, &sc->t, lang, line, ordinal, &sc->x);
+    fz->char_sink = NULL;
+    return rc;
+}
 
 int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze_opts *opts,
                us_analysis **out, us_err *err)
@@ -77,7 +97,6 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     us_text *tp = &sc->t;
     us_fz *fzp = &sc->fz;
     us_fvec *xp = &sc->x;
-    fzp->explain = opts->explain;
     int rc = us_text_tokenize(tp, text, len, err);
     if (rc != US_OK) goto fail;
     a->n_lines = tp->n_lines;
@@ -86,11 +105,24 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     const us_head *hg = &m->heads[US_TASK_GENRE], *hf = &m->heads[US_TASK_FRAMING];
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
     size_t thr_row = (size_t)(lang + 1);   /* row 0 serves unknown languages */
+    /* char_linear models score character n-grams per word (wordvec.h);
+     * explanations then take a second, named pass over the same unit. */
+    us_wordvec *wva = NULL, *wvp = NULL;
+    if (m->fcfg.char_linear == US_CHAR_LINEAR_ALL && !m->idf) {
+        wva = &sc->wv_article;
+        us_wordvec_heads(wva, hg->present ? &hg->q : NULL, hf->present ? &hf->q : NULL);
+    }
+    if (m->fcfg.char_linear != US_CHAR_LINEAR_NONE && !m->idf) {
+        wvp = &sc->wv_para;
+        us_wordvec_heads(wvp, ht->present ? &ht->q : NULL, NULL);
+    }
     if (((tasks & 1) && hg->present) || ((tasks & 2) && hf->present)) {
-        if ((rc = us_unit_article(fzp, tp, lang, xp)) != US_OK) goto oom;
+        int explain_now = opts->explain && !wva;   /* names in the scoring pass */
+        if ((rc = unit_features(sc, lang, ARTICLE, 0, wva, explain_now)) != US_OK) goto oom;
         if ((tasks & 1) && hg->present) {
             float z[US_N_GENRE_LABELS];
             us_qlinear_score(&hg->q, xp, z);
+            if (wva) us_wordvec_add(wva, fzp, 0, z);
             us_probs(z, US_N_GENRE_LABELS, 1);
             int best = 0;
             for (int l = 0; l < US_N_GENRE_LABELS; l++) {
@@ -98,19 +130,23 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                 if (z[l] > z[best]) best = l;
             }
             a->genre = best;
-            if (opts->explain) explain(fzp, &hg->q, xp, (uint32_t)best, a->genre_cues);
         }
         if ((tasks & 2) && hf->present) {
             float z[US_N_FRAME_LABELS];
             us_qlinear_score(&hf->q, xp, z);
+            if (wva) us_wordvec_add(wva, fzp, 1, z);
             us_probs(z, US_N_FRAME_LABELS, 0);
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
                 a->frame_prob[l] = z[l];
-                if (z[l] >= hf->thr[thr_row * US_N_FRAME_LABELS + l]) {
-                    a->frames |= 1u << l;
-                    if (opts->explain) explain(fzp, &hf->q, xp, l, a->frame_cues[l]);
-                }
+                if (z[l] >= hf->thr[thr_row * US_N_FRAME_LABELS + l]) a->frames |= 1u << l;
             }
+        }
+        if (opts->explain) {
+            if (!explain_now && (rc = unit_features(sc, lang, ARTICLE, 0, NULL, 1)) != US_OK)
+                goto oom;
+            if (a->genre >= 0) explain(fzp, &hg->q, xp, (uint32_t)a->genre, a->genre_cues);
+            for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++)
+                if (a->frames >> l & 1u) explain(fzp, &hf->q, xp, l, a->frame_cues[l]);
         }
     }
     if ((tasks & 4) && ht->present) {
@@ -119,6 +155,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
         if (!a->paras) goto oom;
         uint32_t ordinal = 0;
+        int explain_now = opts->explain && !wvp;
         for (uint32_t l = 0; l < tp->n_lines; l++) {
             if (!us_line_nonempty(tp, l)) continue;
             us_para_result *p = &a->paras[a->n_paras++];
@@ -126,23 +163,30 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             p->line = l + 1;
             p->start_cp = r->start_cp; p->end_cp = r->end_cp;
             p->start_byte = r->start_byte; p->end_byte = r->end_byte;
-            if ((rc = us_unit_paragraph(fzp, tp, lang, l, ordinal++, xp)) != US_OK) goto oom;
+            if ((rc = unit_features(sc, lang, l, ordinal, wvp, explain_now)) != US_OK) goto oom;
             float z[US_N_TECH_LABELS];
             us_qlinear_score(&ht->q, xp, z);
+            if (wvp) us_wordvec_add(wvp, fzp, 0, z);
             us_probs(z, US_N_TECH_LABELS, 0);
             for (uint32_t k = 0; k < US_N_TECH_LABELS; k++) {
                 p->prob[k] = z[k];
                 if (z[k] >= ht->thr[thr_row * US_N_TECH_LABELS + k]) p->techniques |= 1u << k;
             }
             if (opts->explain && p->techniques) {
+                if (!explain_now && (rc = unit_features(sc, lang, l, ordinal, NULL, 1)) != US_OK)
+                    goto oom;
                 p->cues = us_calloc(US_N_TECH_LABELS * US_TOP_CUES, sizeof *p->cues);
                 if (!p->cues) goto oom;
                 for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
                     if (p->techniques >> k & 1u) explain(fzp, &ht->q, xp, k,
                                                          p->cues + k * US_TOP_CUES);
             }
+            ordinal++;
             if ((tasks & US_DO_SPANS) &&
                 (rc = us_span_decode(&m->spans, tp, lang, l, p, err)) != US_OK)
+                goto fail;
+            if ((tasks & US_DO_SPANS) && opts->explain &&
+                (rc = us_span_explain(&m->spans, tp, lang, l, p, err)) != US_OK)
                 goto fail;
         }
     }
@@ -231,7 +275,9 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
                           sp->end_cp, sp->start_byte, sp->end_byte, sp->confidence);
             if (sp->end_byte <= len && sp->start_byte <= sp->end_byte)
                 us_buf_json_str(&b, text + sp->start_byte, sp->end_byte - sp->start_byte);
-            us_buf_puts(&b, "\"}");
+            us_buf_putc(&b, '"');
+            if (sp->cues) json_cues(&b, sp->cues);
+            us_buf_putc(&b, '}');
         }
         us_buf_puts(&b, "]}");
     }

@@ -36,7 +36,7 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     unsigned char *blob = NULL;
     int rc = US_OK;
     if (!w) return us_err_set(err, US_ENOMEM, "out of memory");
-    unsigned char cfg[6 * 4 + 5 * 4];
+    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4];
     us_put_u32le(cfg + 0, US_FEAT_VERSION);
     us_put_u32le(cfg + 4, fcfg->bucket_bits);
     us_put_u32le(cfg + 8, fcfg->seed);
@@ -48,6 +48,8 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     us_put_f32le(cfg + 32, fcfg->w_char);
     us_put_f32le(cfg + 36, fcfg->w_cue);
     us_put_f32le(cfg + 40, fcfg->w_ctx);
+    us_put_u32le(cfg + 44, fcfg->char_linear);
+    us_put_u32le(cfg + 48, fcfg->lang_words);
     if ((rc = us_mfw_add(w, "META", meta, strlen(meta), err)) != US_OK) goto fail;
     if ((rc = us_mfw_add(w, "FCFG", cfg, sizeof cfg, err)) != US_OK) goto fail;
     if ((rc = labels_text(&lab)) != US_OK) { us_err_set(err, rc, "out of memory"); goto fail; }
@@ -126,7 +128,8 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
     }
     const unsigned char *c = p;
     uint32_t fver = us_get_u32le(c);
-    if (fver != US_FEAT_VERSION) {
+    /* Version 3 is version 4 without the char_linear word (always 0). */
+    if (fver != US_FEAT_VERSION && fver != 3) {
         us_err_set(err, US_EVERSION, "%s: feature version %u, this unspin uses %u\n"
                    "HINT: retrain the model with this version (unspin train)", name, fver,
                    US_FEAT_VERSION);
@@ -142,8 +145,19 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
     m->fcfg.w_char = us_get_f32le(c + 32);
     m->fcfg.w_cue = us_get_f32le(c + 36);
     m->fcfg.w_ctx = us_get_f32le(c + 40);
+    m->fcfg.char_linear = 0;
+    m->fcfg.lang_words = 0;
+    if (fver >= 4) {
+        if (n < 52) {
+            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
+            goto fail;
+        }
+        m->fcfg.char_linear = us_get_u32le(c + 44);
+        m->fcfg.lang_words = us_get_u32le(c + 48);
+    }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
-        m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 ||
+        m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
+        m->fcfg.lang_words > 1 ||
         (m->fcfg.char_min_n && m->fcfg.char_min_n > m->fcfg.char_max_n)) {
         us_err_set(err, US_EFORMAT, "%s: invalid feature configuration", name);
         goto fail;
@@ -250,6 +264,8 @@ void us_model_free(us_model *m)
         us_text_fini(&s->t);
         us_fz_fini(&s->fz);
         us_fvec_fini(&s->x);
+        us_wordvec_fini(&s->wv_article);
+        us_wordvec_fini(&s->wv_para);
         us_free(s);
     }
     pthread_mutex_destroy(&m->pool_mu);
@@ -270,8 +286,11 @@ us_scratch *us_scratch_get(const us_model *cm)
         us_text_init(&s->t);
         us_fz_init(&s->fz, &m->fcfg);
         us_fvec_init(&s->x);
+        us_wordvec_init(&s->wv_article);
+        us_wordvec_init(&s->wv_para);
     }
     s->fz.explain = 0;
+    s->fz.char_sink = NULL;
     s->fz.idf = m->idf;
     us_fz_reset(&s->fz);
     return s;

@@ -3,7 +3,9 @@
  * Sections of the .usm container (see model/mfile.h for the container):
  *   META  UTF-8 key=value lines: version, data hash, seed, hyper-parameters
  *   FCFG  feature configuration: 6 x u32 (version, bucket_bits, seed, word_max_n,
- *         char_min_n, char_max_n) then 5 x f32 (w_word, w_bigram, w_char, w_cue, w_ctx)
+ *         char_min_n, char_max_n) then 5 x f32 (w_word, w_bigram, w_char, w_cue, w_ctx),
+ *         then (version >= 4) u32 char_linear, u32 lang_words; version 3 files load
+ *         with both 0
  *   IDF0  optional: f32 (n_buckets) inverse document frequency of each bucket,
  *         log((1 + N) / (1 + df)) + 1 over the training paragraphs (sklearn's smooth idf)
  *   LABL  label inventories: for each task, its label names joined by ',' and a
@@ -30,9 +32,10 @@
 #include "model/linear.h"
 #include "model/mfile.h"
 #include "task/span.h"
+#include "task/wordvec.h"
 #include "task/taxonomy.h"
 
-#define US_FEAT_VERSION 3     /* bump when featurisation changes meaning */
+#define US_FEAT_VERSION 4     /* bump when featurisation changes meaning */
 #define US_THR_ROWS (1 + US_N_LANGS)  /* threshold rows: 0 = any language, 1 + lang */
 
 typedef struct us_head {
@@ -48,6 +51,7 @@ typedef struct us_scratch {
     us_text t;
     us_fz fz;
     us_fvec x;
+    us_wordvec wv_article, wv_para;   /* char_linear models: genre+framing, techniques */
     struct us_scratch *next;
 } us_scratch;
 

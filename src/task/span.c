@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "task/span.h"
+#include "task/span_explain.h"
 
 #define L_TECH US_N_TECHNIQUES
 #define NF 26                 /* features per token, fixed */
@@ -146,6 +147,14 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
     }
 }
 
+_Static_assert(NF == US_SPAN_NF && H_PER_TOK == US_SPAN_H_PER_TOK, "span_explain.h");
+
+void us_span_features(const us_span_model *sm, const us_text *t, uint32_t a, uint32_t b,
+                      int lang, uint32_t *out, uint64_t *h)
+{
+    extract(t, a, b, lang, sm->bucket_bits, sm->seed, out, h);
+}
+
 /* ==== decoding =========================================================== */
 
 /* Constrained Viterbi over n >= 1 tokens. em is (n, 2) emission scores of B
@@ -247,6 +256,15 @@ static void emit_f(const float *w, const uint32_t *feat, uint32_t n, uint32_t k,
     }
 }
 
+/* Asks for the rows of one token's NF features. */
+static inline void prefetch_rows(const us_span_model *sm, const uint32_t *f)
+{
+    for (int j = 0; j < NF; j++) {
+        __builtin_prefetch(us_span_q(sm, f[j]));
+        if (sm->scale_stride == 4) __builtin_prefetch(sm->scale + (size_t)f[j] * 4);
+    }
+}
+
 /* Emissions of the m techniques ks[] from the quantised weights, in one pass
  * over the features (each row, 46 bytes, is fetched once for all of them).
  * em is (m, n, 2); 'bias' is added to B and I. */
@@ -257,9 +275,14 @@ static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, co
         float acc[2 * L_TECH];
         for (uint32_t j = 0; j < 2 * m; j++) acc[j] = 0;
         const uint32_t *f = feat + (size_t)i * NF;
+        /* The rows are scattered over a table larger than L2: ask for the
+         * next token's rows while this one's are summed, so that the misses
+         * overlap (asking for a whole paragraph at once overflows the
+         * cache's miss queue). */
+        if (i + 1 < n) prefetch_rows(sm, f + NF);
         for (int j = 0; j < NF; j++) {
-            const int8_t *q = sm->q + (size_t)f[j] * (L_TECH * 2);
-            float sc = sm->row_scale[f[j]];
+            const int8_t *q = us_span_q(sm, f[j]);
+            float sc = us_span_scale(sm, f[j]);
             if (sc == 0.0f) continue;   /* unused bucket */
             for (uint32_t x = 0; x < m; x++) {
                 acc[2 * x] += sc * (float)q[2 * ks[x]];
@@ -306,12 +329,7 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
     uint8_t *back = mem + (size_t)n * o_back;
     uint8_t *tags = back + (size_t)n * N_ST;
     extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
-    /* The rows are scattered over a table larger than L2: ask for all of them
-     * first so the cache misses overlap instead of queueing in emit_q. */
-    for (size_t j = 0; j < (size_t)n * NF; j++) {
-        __builtin_prefetch(sm->q + (size_t)feat[j] * (L_TECH * 2));
-        __builtin_prefetch(sm->row_scale + feat[j]);
-    }
+    prefetch_rows(sm, feat);   /* the first token's rows; emit_q asks for the rest */
 
     us_span_result *out = NULL;
     size_t n_out = 0, cap = 0;
@@ -344,6 +362,7 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
             s->end_byte = t1->end_byte;
             float mg = seg_margin(emk, tags, n, sa, sb, tr);
             s->confidence = pk * sigmoidf(mg / sm->temp[k]);
+            s->cues = NULL;   /* us_span_explain fills them */
         }
     }
     us_free(mem);
@@ -643,9 +662,15 @@ done:
 
 #define HDR 32
 
-static size_t section_size(uint32_t NB)
+#define ROW_BYTES 64
+
+/* Start of the bucket rows (format 2) and the section size of each format. */
+static size_t rows_offset(void) { return (HDR + 52 * (size_t)L_TECH + 63) & ~(size_t)63; }
+
+static size_t section_size(uint32_t fmt, uint32_t NB)
 {
-    return HDR + 52 * (size_t)L_TECH + 4 * (size_t)NB + (size_t)NB * L_TECH * 2;
+    if (fmt == 1) return HDR + 52 * (size_t)L_TECH + 4 * (size_t)NB + (size_t)NB * L_TECH * 2;
+    return rows_offset() + (size_t)NB * ROW_BYTES;
 }
 
 int us_span_write(const us_span_build *b, us_mfw *w, us_err *err)
@@ -653,7 +678,7 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err)
     if (!b->w || b->bucket_bits < 10 || b->bucket_bits > 22)
         return us_err_set(err, US_EINVAL, "span: nothing trained");
     uint32_t NB = 1u << b->bucket_bits;
-    size_t size = section_size(NB);
+    size_t size = section_size(US_SPAN_FORMAT, NB);
     unsigned char *blob = us_calloc(size, 1);
     if (!blob) return us_err_set(err, US_ENOMEM, "out of memory");
     us_put_u32le(blob, US_SPAN_FORMAT);
@@ -666,17 +691,17 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err)
     for (uint32_t k = 0; k < L_TECH; k++)
         for (int j = 0; j < 12; j++, p += 4) us_put_f32le(p, b->trans[k][j]);
     for (uint32_t k = 0; k < L_TECH; k++, p += 4) us_put_f32le(p, b->temp[k]);
-    unsigned char *ps = p;
-    int8_t *q = (int8_t *)(void *)(p + 4 * (size_t)NB);
     for (size_t f = 0; f < NB; f++) {
+        unsigned char *out = blob + rows_offset() + f * ROW_BYTES;
+        int8_t *q = (int8_t *)(void *)(out + 4);
         const float *row = b->w + f * L_TECH * 2;
         float mx = 0;
         for (int j = 0; j < L_TECH * 2; j++) if (fabsf(row[j]) > mx) mx = fabsf(row[j]);
         float sc = mx / 127.0f;
-        us_put_f32le(ps + 4 * f, sc);
+        us_put_f32le(out, sc);
         for (int j = 0; j < L_TECH * 2; j++) {
             long v = sc > 0 ? lrintf(row[j] / sc) : 0;
-            q[f * L_TECH * 2 + (size_t)j] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+            q[j] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
         }
     }
     int rc = us_mfw_add(w, US_SPAN_SECTION, blob, size, err);
@@ -698,7 +723,7 @@ int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err)
         return us_err_set(err, US_EFORMAT, "section SPAN: big-endian hosts are not supported");
     if (n < HDR) return us_err_set(err, US_EFORMAT, "section SPAN: truncated (%zu bytes)", n);
     uint32_t fmt = us_get_u32le(h), fver = us_get_u32le(h + 4);
-    if (fmt != US_SPAN_FORMAT || fver != US_SPAN_FEAT_VERSION)
+    if ((fmt != US_SPAN_FORMAT && fmt != 1) || fver != US_SPAN_FEAT_VERSION)
         return us_err_set(err, US_EVERSION,
                           "section SPAN: format %u / features %u, this unspin reads %u / %u\n"
                           "HINT: retrain the model with this version (unspin train)",
@@ -708,27 +733,41 @@ int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err)
     if (!isfinite(ib)) return us_err_set(err, US_EFORMAT, "section SPAN: invalid inside bias");
     for (int i = 24; i < HDR; i++)
         if (h[i]) return us_err_set(err, US_EFORMAT, "section SPAN: reserved bytes not zero");
-    if (L != L_TECH || bits < 10 || bits > 22 || n != section_size(1u << bits))
+    if (L != L_TECH || bits < 10 || bits > 22 || n != section_size(fmt, 1u << bits))
         return us_err_set(err, US_EFORMAT,
                           "section SPAN: malformed (%zu bytes, %u labels, %u bucket bits)", n, L,
                           bits);
     uint32_t NB = 1u << bits;
     const float *fl = (const float *)(const void *)(h + HDR);
-    size_t n_fl = 13 * (size_t)L_TECH + NB;   /* trans (12 L), temp (L), row scales (NB) */
-    for (size_t i = 0; i < n_fl; i++) {
+    for (size_t i = 0; i < 13 * (size_t)L_TECH; i++) {   /* trans (12 L), temp (L) */
         float v = fl[i];
-        int bad = !isfinite(v);
-        if (i >= 12 * (size_t)L_TECH && i < 13 * (size_t)L_TECH) bad |= !(v > 0);
-        if (i >= 13 * (size_t)L_TECH) bad |= !(v >= 0);
-        if (bad) return us_err_set(err, US_EFORMAT, "section SPAN: invalid float %g at %zu", (double)v, i);
+        if (!isfinite(v) || (i >= 12 * (size_t)L_TECH && !(v > 0)))
+            return us_err_set(err, US_EFORMAT, "section SPAN: invalid float %g at %zu", (double)v, i);
+    }
+    if (fmt == 1) {
+        out->scale = h + HDR + 52 * (size_t)L_TECH;
+        out->scale_stride = 4;
+        out->q = (const int8_t *)(out->scale + 4 * (size_t)NB);
+        out->q_stride = L_TECH * 2;
+    } else {
+        out->scale = h + rows_offset();
+        out->scale_stride = ROW_BYTES;
+        out->q = (const int8_t *)(out->scale + 4);
+        out->q_stride = ROW_BYTES;
+    }
+    for (uint32_t f = 0; f < NB; f++) {
+        float v = us_span_scale(out, f);
+        if (!isfinite(v) || !(v >= 0)) {
+            memset(out, 0, sizeof *out);
+            return us_err_set(err, US_EFORMAT, "section SPAN: invalid row scale %g of bucket %u",
+                              (double)v, f);
+        }
     }
     out->bucket_bits = bits;
     out->seed = us_get_u32le(h + 16);
     out->inside_bias = ib;
     out->trans = fl;
     out->temp = fl + 12 * L_TECH;
-    out->row_scale = fl + 13 * L_TECH;
-    out->q = (const int8_t *)(h + HDR + 4 * n_fl);
     out->present = 1;
     return US_OK;
 }

@@ -23,7 +23,7 @@
  *
  * Section "SPAN" of the model file (little-endian; floats IEEE-754 f32):
  *   offset        size      meaning
- *   0             4         format version (US_SPAN_FORMAT = 1)
+ *   0             4         format version (US_SPAN_FORMAT = 2; 1 is still read)
  *   4             4         feature version (US_SPAN_FEAT_VERSION)
  *   8             4         n_labels L (= US_N_TECHNIQUES)
  *   12            4         bucket_bits (10..22); NB = 1 << bucket_bits
@@ -33,14 +33,21 @@
  *   32            4*L*12    per technique: start[3] (O, B, I) then trans[3][3]
  *                           (from, to) -- O->I and start->I are never used
  *   32+48L        4*L       per technique: margin temperature T_k (> 0)
- *   32+52L        4*NB      per-bucket weight scale (f32, >= 0)
- *   32+52L+4NB    NB*L*2    int8 emission weights, (NB, L, 2) row-major, [.][k][0] = B,
- *                           [.][k][1] = I; weight = scale[bucket] * q
+ *   format 2:
+ *   R = 32+52L rounded up to 64
+ *   R             NB*64     one 64-byte row per bucket (one cache line when the
+ *                           section is 64-byte aligned, as the container makes it):
+ *                           f32 scale (>= 0), int8 emission weights (L, 2) with
+ *                           [k][0] = B, [k][1] = I, zero padding;
+ *                           weight = scale * q
+ *   format 1 (older models): 4*NB row scales at 32+52L, then the NB*L*2 int8
+ *                           weights row-major (two cache misses per bucket)
  * The loader checks the exact size, versions, L, bucket_bits, finite floats
  * and T_k > 0; a model without the section simply has no span tagger. */
 #ifndef US_SPAN_H
 #define US_SPAN_H
 
+#include <string.h>
 #include "unspin.h"
 #include "base/base.h"
 #include "text/text.h"
@@ -49,7 +56,7 @@
 #include "task/span_fix.h"
 #include "task/taxonomy.h"
 
-#define US_SPAN_FORMAT 1
+#define US_SPAN_FORMAT 2
 #define US_SPAN_FEAT_VERSION 1
 #define US_SPAN_SECTION "SPAN"
 
@@ -86,9 +93,25 @@ typedef struct us_span_model {
     float inside_bias;
     const float *trans;       /* (L, 12) */
     const float *temp;        /* (L) */
-    const float *row_scale;   /* (NB) */
-    const int8_t *q;          /* (NB, L, 2) */
+    /* Bucket f's scale is the f32 at scale + f * stride and its (L, 2) int8
+     * weights start at q + f * stride (format 2: one row; format 1: the
+     * scale array has stride 4 and the weights L * 2, see span_row_*). */
+    const unsigned char *scale;
+    const int8_t *q;
+    uint32_t scale_stride, q_stride;
 } us_span_model;
+
+/* Scale and weights of bucket f (inline: decoding calls them per feature). */
+static inline float us_span_scale(const us_span_model *sm, uint32_t f)
+{
+    float s;
+    memcpy(&s, sm->scale + (size_t)f * sm->scale_stride, 4);
+    return s;
+}
+static inline const int8_t *us_span_q(const us_span_model *sm, uint32_t f)
+{
+    return sm->q + (size_t)f * sm->q_stride;
+}
 
 /* Trains the tagger on the articles with art_in[i] != 0 (NULL = all) that
  * have subtask-3 text and spans. Gold spans are repaired on copies when

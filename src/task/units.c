@@ -19,6 +19,9 @@ int us_line_nonempty(const us_text *t, uint32_t line)
 int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
 {
     us_fz_reset(fz);
+    fz->lang = lang;
+    fz->lin_active = fz->cfg.char_linear == US_CHAR_LINEAR_ALL;
+    us_fz_expect(fz, (uint32_t)t->n_toks);
     us_fz_add_tokens(fz, t, 0, (uint32_t)t->n_toks, 1.0f, 0);
     us_fz_add_cues(fz, t, 0, (uint32_t)t->n_toks);
     add_lang(fz, lang);
@@ -28,6 +31,9 @@ int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
 int us_unit_span(us_fz *fz, const us_text *t, int lang, uint32_t a, uint32_t b, us_fvec *out)
 {
     us_fz_reset(fz);
+    fz->lang = lang;
+    fz->lin_active = fz->cfg.char_linear != US_CHAR_LINEAR_NONE;
+    us_fz_expect(fz, b - a);
     us_fz_add_tokens(fz, t, a, b, 1.0f, 0);
     us_fz_add_cues(fz, t, a, b);
     add_lang(fz, lang);
@@ -39,6 +45,9 @@ int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint
 {
     const us_range *r = &t->lines[line];
     us_fz_reset(fz);
+    fz->lang = lang;
+    fz->lin_active = fz->cfg.char_linear != US_CHAR_LINEAR_NONE;
+    us_fz_expect(fz, r->tok_end - r->tok_begin);
     us_fz_add_tokens(fz, t, r->tok_begin, r->tok_end, 1.0f, 0);
     us_fz_add_cues(fz, t, r->tok_begin, r->tok_end);
     /* Neighbouring non-empty lines: techniques run across paragraph breaks. */

@@ -3,9 +3,9 @@
 // Starts `$UNSPIN serve --port 0` (default model), opens the page, pastes
 // examples/oped-bridge.txt, clicks Analyze and checks that highlights
 // (.span[data-technique]) of at least two techniques appear, that hovering
-// one shows a tooltip naming its technique, that the text shown is the text
-// pasted (code-point offsets), and that the page made no request outside the
-// server. Saves docs/screenshots/web-page.png.
+// one shows a tooltip naming its technique and the span's cues, that the
+// text shown is the text pasted (code-point offsets), and that the page made
+// no request outside the server. Saves docs/screenshots/web-page.png.
 // Uses Debian's /usr/bin/chromium ($CHROMIUM overrides); never downloads a browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +94,7 @@ test('paste, analyze, highlights, tooltip, screenshot', async () => {
   const tip = await page.textContent('#tip');
   assert.ok(tip.includes(tech.replace(/_/g, ' ')), `tooltip "${tip}" does not name ${tech}`);
   assert.match(tip, /\d+%/);
+  assert.match(tip, /span cues:/, `tooltip "${tip}" shows no span cues`);
 
   // the legend lists the techniques highlighted, with their definitions
   const legend = await page.textContent('#legend');

@@ -3,7 +3,7 @@
 # op-ed, a multilingual fixture (Cyrillic, Polish, emoji, combining marks,
 # CRLF), an empty file and a file of empty lines; plus the offsets: every
 # paragraph's and span's code-point range must cover the same text as its
-# byte range. Needs python3-jsonschema (Debian) for /usr/bin/python3;
+# byte range; and cues: present exactly with explanations, largest first. Needs python3-jsonschema (Debian) for /usr/bin/python3;
 # without it the test is skipped. Run from the repository root; $UNSPIN is
 # the binary.
 set -u
@@ -78,6 +78,16 @@ for p in doc["paragraphs"]:
     for t in p["techniques"]:
         if explain != ("cues" in t):
             print("%s: technique cues present=%s with explain=%s" % (where, "cues" in t, explain)); bad += 1
+    for s in p["spans"]:
+        if explain != ("cues" in s):
+            print("%s: span cues present=%s with explain=%s" % (where, "cues" in s, explain)); bad += 1
+            continue
+        w = [c["weight"] for c in s.get("cues", [])]
+        if w != sorted(w, reverse=True):
+            print("%s: span %r: cue weights not sorted: %s" % (where, s["text"], w)); bad += 1
+        # the bundled example: every span has a reason
+        if explain and path.endswith("oped-bridge.txt") and not (w and w[0] > 0):
+            print("%s: span %r has no positive cue" % (where, s["text"])); bad += 1
 if "--lang en" in flags and doc["lang"] != "en":
     print("lang %r, want en" % doc["lang"]); bad += 1
 sys.exit(1 if bad else 0)

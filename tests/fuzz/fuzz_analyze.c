@@ -8,7 +8,8 @@
  * 10+ = an unknown code); the rest is the article. Checks: invalid UTF-8 gives
  * US_EUTF8 and nothing else fails but US_ENOMEM/US_ETOOBIG; paragraphs are
  * ordered non-empty lines inside the text; probabilities are in [0, 1];
- * the JSON is valid (parsed with jansson) and has one entry per paragraph.
+ * spans have cues exactly with explain; the JSON is valid (parsed with
+ * jansson) and has one entry per paragraph.
  * Never prints. */
 #include <stdint.h>
 #include <stddef.h>
@@ -77,6 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(sp->start_byte < sp->end_byte && sp->start_byte >= p->start_byte &&
                   sp->end_byte <= p->end_byte);
             CHECK(sp->technique >= 0 && sp->technique < US_N_TECH_LABELS);
+            CHECK(!sp->cues == !opts.explain);   /* span cues exactly with explain */
+            for (int k = 0; sp->cues && k < US_TOP_CUES; k++)
+                CHECK(memchr(sp->cues[k].name, 0, sizeof sp->cues[k].name) &&
+                      (!sp->cues[k].name[0] || sp->cues[k].weight > 0));
         }
         prev_line = p->line;
         prev_end = p->end_byte;

@@ -373,6 +373,9 @@ static unsigned char *span_copy(const fixture *fx, size_t *len)
     return c;
 }
 
+/* Format 2: the bucket rows start at 32 + 52 L rounded up to 64. */
+#define SPAN_ROWS_OFF ((32 + 52 * (size_t)US_N_TECHNIQUES + 63) & ~(size_t)63)
+
 /* Wraps 'sec' (len bytes) as the SPAN section of a new container and loads it. */
 static int load_blob(const unsigned char *sec, size_t len, us_err *err)
 {
@@ -400,7 +403,7 @@ static void test_save_load_round_trip(void **state)
     us_err err = {0};
     assert_int_equal(load_blob(sec, len, &err), US_OK);
     assert_int_equal(fx->sm.bucket_bits, 12);
-    assert_int_equal(len, 32 + 52 * US_N_TECHNIQUES + 4 * 4096 + 4096 * US_N_TECHNIQUES * 2);
+    assert_int_equal(len, SPAN_ROWS_OFF + 4096 * 64);
     /* A second serialisation of the same section decodes identically. */
     us_mfw *w = us_mfw_new();
     void *mem;
@@ -437,6 +440,54 @@ static void test_save_load_round_trip(void **state)
     free(sec);
 }
 
+/* Models written before format 2 (separate scale array, 46-byte weight
+ * rows) still load and decode exactly as the same weights in format 2. */
+static void test_format1_still_read(void **state)
+{
+    fixture *fx = *state;
+    size_t len;
+    unsigned char *sec = span_copy(fx, &len);
+    const size_t L = US_N_TECHNIQUES, NB = 4096, head = 32 + 52 * L;
+    size_t len1 = head + 4 * NB + NB * L * 2;
+    unsigned char *v1 = calloc(len1, 1);
+    memcpy(v1, sec, head);
+    us_put_u32le(v1, 1);
+    for (size_t f = 0; f < NB; f++) {
+        memcpy(v1 + head + 4 * f, sec + SPAN_ROWS_OFF + 64 * f, 4);
+        memcpy(v1 + head + 4 * NB + f * L * 2, sec + SPAN_ROWS_OFF + 64 * f + 4, L * 2);
+    }
+    us_err err = {0};
+    us_mfw *w = us_mfw_new();
+    void *mem;
+    size_t n;
+    assert_int_equal(us_mfw_add(w, "SPAN", v1, len1, &err), US_OK);
+    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, &err), US_OK);
+    us_mfw_free(w);
+    us_mfile *mf = us_mfile_from_memory(mem, n, &err);
+    us_free(mem);
+    us_span_model sm1;
+    assert_int_equal(us_span_load(mf, &sm1, &err), US_OK);
+    assert_int_equal(sm1.scale_stride, 4);
+    for (uint32_t f = 0; f < NB; f += 97) {
+        assert_true(us_span_scale(&sm1, f) == us_span_scale(&fx->sm, f));
+        assert_memory_equal(us_span_q(&sm1, f), us_span_q(&fx->sm, f), L * 2);
+    }
+    const char *txt = "many citizens zorblax about news while prices quuxor again.\n";
+    us_text t;
+    us_text_init(&t);
+    us_para_result p1, p2;
+    decode(&fx->sm, &t, txt, 0, 0x7fffff, &p1);
+    decode(&sm1, &t, txt, 0, 0x7fffff, &p2);
+    assert_int_equal(p1.n_spans, p2.n_spans);
+    assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);
+    us_free(p1.spans);
+    us_free(p2.spans);
+    us_text_fini(&t);
+    us_mfile_close(mf);
+    free(v1);
+    free(sec);
+}
+
 static void test_corrupted_sections_rejected(void **state)
 {
     fixture *fx = *state;
@@ -453,7 +504,7 @@ static void test_corrupted_sections_rejected(void **state)
     assert_int_equal(load_blob(longer, len + 1, &err), US_EFORMAT);
     free(longer);
     struct { size_t off; uint32_t v; int code; } cases[] = {
-        {0, 2, US_EVERSION},          /* format version */
+        {0, 3, US_EVERSION},          /* format version */
         {4, 99, US_EVERSION},         /* feature version */
         {8, 22, US_EFORMAT},          /* label count */
         {12, 13, US_EFORMAT},         /* bucket bits vs size */
@@ -463,7 +514,9 @@ static void test_corrupted_sections_rejected(void **state)
         {32 + 48 * L, 0, US_EFORMAT},                    /* temperature 0 */
         {32 + 48 * L + 4, 0xbf800000u, US_EFORMAT},      /* temperature -1 */
         {32 + 4, 0x7f800000u, US_EFORMAT},               /* infinite transition */
-        {32 + 52 * L + 8, 0xbf800000u, US_EFORMAT},      /* negative row scale */
+        {SPAN_ROWS_OFF + 2 * 64, 0xbf800000u, US_EFORMAT},  /* negative row scale */
+        {SPAN_ROWS_OFF + 9 * 64, 0x7fc00000u, US_EFORMAT},  /* NaN row scale */
+        {0, 1, US_EFORMAT},           /* format 1 with a format-2 size */
     };
     for (size_t i = 0; i < US_ARRAY_LEN(cases); i++) {
         memcpy(bad, sec, len);
@@ -513,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_decoding_consistency),
         cmocka_unit_test(test_multilingual_offsets),
         cmocka_unit_test(test_save_load_round_trip),
+        cmocka_unit_test(test_format1_still_read),
         cmocka_unit_test(test_corrupted_sections_rejected),
     };
     return cmocka_run_group_tests_name("span", tests, setup, teardown);

@@ -1,0 +1,182 @@
+/* test_wordvec.c -- the fast scoring paths give the same answers as the plain
+ * ones: the token cache yields the same feature vectors as the uncached
+ * path, and per-word vectors of linear character n-grams (wordvec.h) give
+ * the same logits as scoring those n-grams as sparse features. The models
+ * here are synthetic (random weights), so no training data is needed. */
+#include "harness.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "task/model.h"
+#include "task/units.h"
+#include "text/text.h"
+
+static const char *TEXT =
+    "The so-called \"plan\" is a disgrace! They lie to us again and again, and again.\n"
+    "\n"
+    "Весь этот так называемый «план» — позор для страны! Они лгут нам снова и снова.\n"
+    "Zażółć gęślą jaźń: rząd znowu kłamie, a ludzie płacą za ich błędy. Dość tego!\n"
+    "Café society and the naïve voters of Zoë’s town cheered while the cost doubled; "
+    "internationalisation-of-everything-at-once 12,500 times over, over and over.\n";
+
+/* A model with random weights: bits 12, the given char_linear. OUT: *mem
+ * (the serialised file, kept alive while the model is used). */
+static us_model *random_model(uint32_t char_linear, void **mem)
+{
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    fc.bucket_bits = 12;
+    fc.char_linear = char_linear;
+    static us_head_build heads[US_N_TASKS];
+    static const uint32_t L[US_N_TASKS] = {US_N_GENRE_LABELS, US_N_FRAME_LABELS,
+                                           US_N_TECH_LABELS};
+    us_err err = {0};
+    uint64_t st = 12345;
+    for (int t = 0; t < US_N_TASKS; t++) {
+        memset(&heads[t], 0, sizeof heads[t]);
+        heads[t].present = 1;
+        heads[t].softmax = t == US_TASK_GENRE;
+        assert_int_equal(us_linear_init(&heads[t].lin, 1u << fc.bucket_bits, L[t], &err), US_OK);
+        size_t nw = ((size_t)1 << fc.bucket_bits) * L[t];
+        for (size_t i = 0; i < nw; i++)
+            heads[t].lin.w[i] = (float)((int64_t)(us_splitmix64(&st) >> 40) - (1 << 23)) / (1 << 22);
+        for (uint32_t l = 0; l < L[t]; l++) heads[t].lin.b[l] = -0.5f;
+        for (int r = 0; r < US_THR_ROWS; r++)
+            for (uint32_t l = 0; l < L[t]; l++) heads[t].thr[r][l] = 0.5f;
+    }
+    us_mfw *w = NULL;
+    assert_int_equal(us_model_build(&fc, heads, NULL, "test=1", &w, &err), US_OK);
+    size_t len = 0;
+    assert_int_equal(us_mfw_to_memory(w, 0, mem, &len, &err), US_OK);
+    us_mfw_free(w);
+    for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);
+    us_model *m = us_model_load_memory(*mem, len, &err);
+    assert_non_null(m);
+    return m;
+}
+
+/* Logits of a unit scored the plain way: every feature sparse, no cache. */
+static void plain_probs(const us_model *m, const us_text *t, int task, uint32_t line,
+                        uint32_t ordinal, float *z)
+{
+    us_fz fz;
+    us_fvec x;
+    us_fz_init(&fz, &m->fcfg);
+    us_fvec_init(&x);
+    fz.explain = 1;   /* the named path never uses the token cache */
+    int rc = task == US_TASK_TECHNIQUES ? us_unit_paragraph(&fz, t, 0, line, ordinal, &x)
+                                        : us_unit_article(&fz, t, 0, &x);
+    assert_int_equal(rc, US_OK);
+    us_qlinear_score(&m->heads[task].q, &x, z);
+    us_probs(z, m->heads[task].q.n_labels, m->heads[task].softmax);
+    us_fvec_fini(&x);
+    us_fz_fini(&fz);
+}
+
+static void check_against_plain(uint32_t char_linear)
+{
+    void *mem = NULL;
+    us_model *m = random_model(char_linear, &mem);
+    us_err err = {0};
+    us_text t;
+    us_text_init(&t);
+    assert_int_equal(us_text_tokenize(&t, TEXT, strlen(TEXT), &err), US_OK);
+    us_analyze_opts o = {"en", 0, US_DO_GENRE | US_DO_FRAMES | US_DO_TECHNIQUES};
+    /* Twice: the second run finds every word in the caches. */
+    for (int pass = 0; pass < 2; pass++) {
+        us_analysis *a = NULL;
+        assert_int_equal(us_analyze(m, TEXT, strlen(TEXT), &o, &a, &err), US_OK);
+        float z[US_MAX_LABELS];
+        plain_probs(m, &t, US_TASK_GENRE, 0, 0, z);
+        for (int l = 0; l < US_N_GENRE_LABELS; l++)
+            assert_true(fabsf(z[l] - a->genre_prob[l]) < 1e-5f);
+        plain_probs(m, &t, US_TASK_FRAMING, 0, 0, z);
+        for (int l = 0; l < US_N_FRAME_LABELS; l++)
+            assert_true(fabsf(z[l] - a->frame_prob[l]) < 1e-5f);
+        assert_true(a->n_paras >= 4);
+        for (size_t i = 0; i < a->n_paras; i++) {
+            plain_probs(m, &t, US_TASK_TECHNIQUES, a->paras[i].line - 1, (uint32_t)i, z);
+            for (int k = 0; k < US_N_TECH_LABELS; k++)
+                assert_true(fabsf(z[k] - a->paras[i].prob[k]) < 1e-5f);
+        }
+        /* Explain mode names the cues but decides exactly as without it. */
+        us_analyze_opts oe = o;
+        oe.explain = 1;
+        us_analysis *b = NULL;
+        assert_int_equal(us_analyze(m, TEXT, strlen(TEXT), &oe, &b, &err), US_OK);
+        assert_int_equal(a->genre, b->genre);
+        assert_int_equal(a->frames, b->frames);
+        assert_memory_equal(a->frame_prob, b->frame_prob, sizeof a->frame_prob);
+        for (size_t i = 0; i < a->n_paras; i++) {
+            assert_int_equal(a->paras[i].techniques, b->paras[i].techniques);
+            assert_memory_equal(a->paras[i].prob, b->paras[i].prob, sizeof a->paras[i].prob);
+        }
+        us_analysis_free(b);
+        us_analysis_free(a);
+    }
+    us_text_fini(&t);
+    us_model_free(m);
+    free(mem);
+}
+
+static void test_log_model_matches_plain(void **state)
+{
+    (void)state;
+    check_against_plain(0);
+}
+
+static void test_linear_model_matches_plain(void **state)
+{
+    (void)state;
+    check_against_plain(US_CHAR_LINEAR_ALL);
+    check_against_plain(US_CHAR_LINEAR_PARAS);
+}
+
+/* The token cache gives bit-identical vectors, hit or miss. */
+static void test_token_cache_exact(void **state)
+{
+    (void)state;
+    for (uint32_t lin = 0; lin <= 1; lin++) {
+        us_feat_cfg fc;
+        us_feat_cfg_default(&fc);
+        fc.char_linear = lin;
+        us_err err = {0};
+        us_text t;
+        us_text_init(&t);
+        assert_int_equal(us_text_tokenize(&t, TEXT, strlen(TEXT), &err), US_OK);
+        us_fz cached, named;
+        us_fz_init(&cached, &fc);
+        us_fz_init(&named, &fc);
+        named.explain = 1;
+        us_fvec a, b;
+        us_fvec_init(&a);
+        us_fvec_init(&b);
+        for (int pass = 0; pass < 2; pass++)
+            for (uint32_t l = 0; l < t.n_lines; l++) {
+                if (!us_line_nonempty(&t, l)) continue;
+                assert_int_equal(us_unit_paragraph(&cached, &t, 1, l, l, &a), US_OK);
+                assert_int_equal(us_unit_paragraph(&named, &t, 1, l, l, &b), US_OK);
+                assert_int_equal(a.n, b.n);
+                assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+            }
+        assert_int_equal(us_unit_article(&cached, &t, 1, &a), US_OK);
+        assert_int_equal(us_unit_article(&named, &t, 1, &b), US_OK);
+        assert_int_equal(a.n, b.n);
+        assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+        us_fvec_fini(&a);
+        us_fvec_fini(&b);
+        us_fz_fini(&cached);
+        us_fz_fini(&named);
+        us_text_fini(&t);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_cache_exact),
+        cmocka_unit_test(test_log_model_matches_plain),
+        cmocka_unit_test(test_linear_model_matches_plain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

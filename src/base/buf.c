@@ -50,15 +50,20 @@ int us_buf_putc(us_buf *b, char c) { return us_buf_append(b, &c, 1); }
 
 int us_buf_printf(us_buf *b, const char *fmt, ...)
 {
+    /* Format straight into the spare room; only a result that does not fit
+     * is formatted a second time (JSON output calls this per number). */
+    if (us_buf_reserve(b, 128) != US_OK) return US_ENOMEM;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
-    if (n < 0) return US_EINVAL;
-    if (us_buf_reserve(b, (size_t)n) != US_OK) return US_ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if (n < 0) { b->data[b->len] = '\0'; return US_EINVAL; }
+    if ((size_t)n >= b->cap - b->len) {
+        if (us_buf_reserve(b, (size_t)n) != US_OK) return US_ENOMEM;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
     return US_OK;
 }

@@ -333,7 +333,8 @@ struct us_tokfeat {
 };
 
 /* Cache key of a token's raw bytes (n <= TC_MAX_RAW): a few multiply-xor
- * rounds, cheaper than a library call for such short strings. Never 0. */
+ * rounds, cheaper than a library call for such short strings; the tail is
+ * read with overlapping loads, not a variable-length copy. Never 0. */
 static inline uint64_t raw_key(const char *p, size_t n, uint16_t kind)
 {
     uint64_t h = (n + ((uint64_t)kind << 8)) * 0x9E3779B97F4A7C15ull, w;
@@ -342,26 +343,39 @@ static inline uint64_t raw_key(const char *p, size_t n, uint16_t kind)
         h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
         h ^= h >> 29;
     }
-    if (n) {
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        w = lo | (uint64_t)hi << 32;
+    } else if (n) {
+        w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+            (uint64_t)(unsigned char)p[n - 1] << 16;
+    } else {
         w = 0;
-        memcpy(&w, p, n);
-        h = (h ^ w) * 0x94D049BB133111EBull;
     }
+    h = (h ^ w) * 0x94D049BB133111EBull;
     h ^= h >> 32;
     h *= 0xD6E8FEB86659FD93ull;
     return h | 1;
 }
 
+/* The key of token 'tok', or 0 when it is too long to cache. */
+static inline uint64_t tok_key(const us_text *t, const us_token *tok)
+{
+    size_t n = tok->end_byte - tok->start_byte;
+    return n > TC_MAX_RAW ? 0 : raw_key(t->text + tok->start_byte, n, tok->kind);
+}
+
 /* The cache entry of token 'tok', filled on a miss; NULL when the token is
  * not cacheable (long, empty normal form, out of memory): the caller then
  * takes the plain path. */
-static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok)
+static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok,
+                               uint64_t key)
 {
     size_t n = tok->end_byte - tok->start_byte;
-    if (n > TC_MAX_RAW) return NULL;
-    if (!fz->tc && !(fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc))) return NULL;
+    if (!key || !fz->tc) return NULL;
     const char *raw = t->text + tok->start_byte;
-    uint64_t key = raw_key(raw, n, tok->kind);
     us_tokfeat *e = &fz->tc[key >> (64 - TC_BITS)];
     if (e->key == key && e->raw_len == n && e->kind == tok->kind && !memcmp(e->raw, raw, n))
         return e;
@@ -397,10 +411,31 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     float w_ch = weight * c->w_char;
     char prev_name[MAX_NORM];
     size_t prev_len = 0;
+    /* Cache entries are looked up TC_AHEAD tokens in advance (keys in a
+     * ring), so that their cache misses overlap. */
+    enum { TC_AHEAD = 4, RING = 8 };
+    uint64_t ring[RING] = {0};
+    int use_tc = !fz->explain &&
+                 (fz->tc || (fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc)));
+    if (use_tc)
+        for (uint32_t j = a; j < b && j < a + TC_AHEAD; j++) {
+            ring[j % RING] = tok_key(t, &t->toks[j]);
+            __builtin_prefetch(&fz->tc[ring[j % RING] >> (64 - TC_BITS)]);
+        }
     for (uint32_t i = a; i < b; i++) {
         const us_token *tok = &t->toks[i];
-        if (ctx && tok->kind != US_TOK_WORD) continue;
-        const us_tokfeat *e = fz->explain ? NULL : tc_get(fz, t, tok);
+        const us_tokfeat *e = NULL;
+        if (use_tc) {
+            if (i + TC_AHEAD < b) {
+                uint64_t k = tok_key(t, &t->toks[i + TC_AHEAD]);
+                ring[(i + TC_AHEAD) % RING] = k;
+                __builtin_prefetch(&fz->tc[k >> (64 - TC_BITS)]);
+            }
+            if (ctx && tok->kind != US_TOK_WORD) continue;
+            e = tc_get(fz, t, tok, ring[i % RING]);
+        } else if (ctx && tok->kind != US_TOK_WORD) {
+            continue;
+        }
         if (e) {   /* the same pushes as below, from the cache */
             push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
             if (ctx) continue;

@@ -82,12 +82,26 @@ float us_qlinear_weight(const us_qlinear *m, uint32_t f, uint32_t l)
 #include <immintrin.h>
 #define HAVE_ROW32_AVX2 1
 
+/* The 32 lanes of an accumulator in four AVX registers. */
+typedef struct acc32 { __m256 a[4]; } acc32;
+
+/* a += v * (float)int8 row[0..32). */
+__attribute__((target("avx2"), always_inline))
+static inline void row32_add(acc32 *a, const unsigned char *row, __m256 v)
+{
+    for (int k = 0; k < 4; k++) {
+        __m128i q = _mm_loadl_epi64((const __m128i *)(const void *)(row + 8 * k));
+        a->a[k] = _mm256_add_ps(a->a[k],
+                                _mm256_mul_ps(v, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
+    }
+}
+
 __attribute__((target("avx2")))
 static void score_row32_avx2(const us_qlinear *m, const us_fvec *x, float *acc)
 {
     uint32_t n = x->n;
-    __m256 a0 = _mm256_loadu_ps(acc), a1 = _mm256_loadu_ps(acc + 8);
-    __m256 a2 = _mm256_loadu_ps(acc + 16), a3 = _mm256_loadu_ps(acc + 24);
+    acc32 a;
+    for (int k = 0; k < 4; k++) a.a[k] = _mm256_loadu_ps(acc + 8 * k);
     for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
         __builtin_prefetch(m->rows + (size_t)x->f[i].idx * 32);
     for (uint32_t i = 0; i < n; i++) {
@@ -98,19 +112,9 @@ static void score_row32_avx2(const us_qlinear *m, const us_fvec *x, float *acc)
         const unsigned char *row = m->rows + (size_t)f * 32;
         float scale;
         memcpy(&scale, row, 4);
-        __m256 v = _mm256_set1_ps(x->f[i].val * scale);
-#define ROW8(acc, off) acc = _mm256_add_ps(acc, _mm256_mul_ps(v, _mm256_cvtepi32_ps( \
-            _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(row + (off)))))))
-        ROW8(a0, 0);
-        ROW8(a1, 8);
-        ROW8(a2, 16);
-        ROW8(a3, 24);
-#undef ROW8
+        row32_add(&a, row, _mm256_set1_ps(x->f[i].val * scale));
     }
-    _mm256_storeu_ps(acc, a0);
-    _mm256_storeu_ps(acc + 8, a1);
-    _mm256_storeu_ps(acc + 16, a2);
-    _mm256_storeu_ps(acc + 24, a3);
+    for (int k = 0; k < 4; k++) _mm256_storeu_ps(acc + 8 * k, a.a[k]);
 }
 
 static int have_avx2(void)
@@ -123,6 +127,50 @@ static int have_avx2(void)
     return cached;
 }
 #endif
+
+#ifdef HAVE_ROW32_AVX2
+__attribute__((target("avx2")))
+static void add_rows32_avx2(const us_qlinear *m, const uint32_t *b, uint32_t n, float *acc)
+{
+    acc32 a;
+    for (int k = 0; k < 4; k++) a.a[k] = _mm256_loadu_ps(acc + 8 * k);
+    for (uint32_t i = 0; i < n; i++) {
+        const unsigned char *row = m->rows + (size_t)b[i] * 32;
+        float scale;
+        memcpy(&scale, row, 4);
+        row32_add(&a, row, _mm256_set1_ps(scale));
+    }
+    for (int k = 0; k < 4; k++) _mm256_storeu_ps(acc + 8 * k, a.a[k]);
+}
+#endif
+
+void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, float *out)
+{
+    uint32_t L = m->n_labels;
+    for (uint32_t i = 0; i < n; i++)   /* every miss in flight at once */
+        if (b[i] < m->n_buckets) __builtin_prefetch(m->rows + (size_t)b[i] * m->stride);
+#ifdef HAVE_ROW32_AVX2
+    if (m->stride == 32 && have_avx2()) {
+        uint32_t ok = 1;
+        for (uint32_t i = 0; i < n; i++) ok &= b[i] < m->n_buckets;
+        if (ok) {
+            float acc[32] = {0};
+            memcpy(acc + 4, out, L * sizeof *acc);
+            add_rows32_avx2(m, b, n, acc);
+            memcpy(out, acc + 4, L * sizeof *out);
+            return;
+        }
+    }
+#endif
+    for (uint32_t i = 0; i < n; i++) {
+        if (US_NEVER(b[i] >= m->n_buckets)) continue;
+        const unsigned char *row = m->rows + (size_t)b[i] * m->stride;
+        float scale;
+        memcpy(&scale, row, 4);
+        const int8_t *q = (const int8_t *)(row + 4);
+        for (uint32_t l = 0; l < L; l++) out[l] += scale * (float)q[l];
+    }
+}
 
 void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
 {

@@ -256,6 +256,9 @@ static void emit_f(const float *w, const uint32_t *feat, uint32_t n, uint32_t k,
     }
 }
 
+/* Tokens whose rows are requested ahead of use. */
+#define SPAN_AHEAD 3
+
 /* Asks for the rows of one token's NF features. */
 static inline void prefetch_rows(const us_span_model *sm, const uint32_t *f)
 {
@@ -276,10 +279,10 @@ static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, co
         for (uint32_t j = 0; j < 2 * m; j++) acc[j] = 0;
         const uint32_t *f = feat + (size_t)i * NF;
         /* The rows are scattered over a table larger than L2: ask for the
-         * next token's rows while this one's are summed, so that the misses
-         * overlap (asking for a whole paragraph at once overflows the
-         * cache's miss queue). */
-        if (i + 1 < n) prefetch_rows(sm, f + NF);
+         * rows of a token a few places ahead while this one's are summed, so
+         * that the misses overlap (asking for a whole paragraph at once
+         * overflows the cache's miss queue). */
+        if (i + SPAN_AHEAD < n) prefetch_rows(sm, f + SPAN_AHEAD * NF);
         for (int j = 0; j < NF; j++) {
             const int8_t *q = us_span_q(sm, f[j]);
             float sc = us_span_scale(sm, f[j]);
@@ -300,18 +303,25 @@ static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 /* ==== prediction ========================================================== */
 
+int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *n, us_err *err)
+{
+    if (line >= t->n_lines)
+        return us_err_set(err, US_EINVAL, "span: line %u out of range (%zu lines)", line,
+                          t->n_lines);
+    *a = t->lines[line].tok_begin;
+    *n = t->lines[line].tok_end - t->lines[line].tok_begin;
+    return US_OK;
+}
+
 int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                    us_para_result *p, us_err *err)
 {
     p->spans = NULL;
     p->n_spans = 0;
     if (!sm || !sm->present || !p->techniques) return US_OK;
-    if (line >= t->n_lines)
-        return us_err_set(err, US_EINVAL, "span: line %u out of range (%zu lines)", line,
-                          t->n_lines);
-    const us_range *r = &t->lines[line];
-    uint32_t a = r->tok_begin, n = r->tok_end - r->tok_begin;
-    if (n == 0) return US_OK;
+    uint32_t a, n;
+    int rc = us_span_line_tokens(t, line, &a, &n, err);
+    if (rc != US_OK || n == 0) return rc;
     /* One block: hash scratch, features, emissions, backpointers, tags. */
     uint32_t ks[L_TECH], m = 0;
     for (uint32_t k = 0; k < L_TECH; k++)
@@ -329,7 +339,8 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
     uint8_t *back = mem + (size_t)n * o_back;
     uint8_t *tags = back + (size_t)n * N_ST;
     extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
-    prefetch_rows(sm, feat);   /* the first token's rows; emit_q asks for the rest */
+    for (uint32_t i = 0; i < n && i < SPAN_AHEAD; i++)   /* emit_q asks for the rest */
+        prefetch_rows(sm, feat + (size_t)i * NF);
 
     us_span_result *out = NULL;
     size_t n_out = 0, cap = 0;

@@ -138,6 +138,10 @@ int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err);
  * us_lang_codes index or -1. 'sm' may be NULL or not present: no spans.
  * Thread-safe for a shared model. Errors: US_EINVAL (line out of range),
  * US_ENOMEM. */
+/* Tokens [*a, *a + *n) of the paragraph on line index 'line' (shared by
+ * decoding and explaining). Errors: US_EINVAL (line out of range). */
+int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *n, us_err *err);
+
 int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                    us_para_result *p, us_err *err);
 

@@ -253,12 +253,9 @@ int us_span_explain(const us_span_model *sm, const us_text *t, int lang, uint32_
                     us_para_result *p, us_err *err)
 {
     if (!sm || !sm->present || !p->n_spans) return US_OK;
-    if (line >= t->n_lines)
-        return us_err_set(err, US_EINVAL, "span: line %u out of range (%zu lines)", line,
-                          t->n_lines);
-    const us_range *r = &t->lines[line];
-    uint32_t a = r->tok_begin, n = r->tok_end - r->tok_begin;
-    if (n == 0) return US_OK;
+    uint32_t a, n;
+    int rc = us_span_line_tokens(t, line, &a, &n, err);
+    if (rc != US_OK || n == 0) return rc;
     const size_t per_tok = NF * 4 + US_SPAN_H_PER_TOK * 8 + NF * sizeof(contrib);
     size_t bytes;
     if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
@@ -269,7 +266,6 @@ int us_span_explain(const us_span_model *sm, const us_text *t, int lang, uint32_
     uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * (NF * sizeof(contrib) +
                                                               US_SPAN_H_PER_TOK * 8));
     us_span_features(sm, t, a, a + n, lang, feat, h);
-    int rc = US_OK;
     for (size_t s = 0; s < p->n_spans; s++) {
         us_span_result *sp = &p->spans[s];
         if (sp->cues) memset(sp->cues, 0, US_TOP_CUES * sizeof *sp->cues);

@@ -27,19 +27,8 @@ void us_wordvec_heads(us_wordvec *wv, const us_qlinear *q0, const us_qlinear *q1
 static void word_vector(const us_wordvec *wv, const uint32_t *b, uint32_t n, float *v)
 {
     memset(v, 0, US_WV_LANES * sizeof *v);
-    for (int h = 0; h < 2; h++) {
-        const us_qlinear *q = wv->q[h];
-        if (!q) continue;
-        float *o = v + wv->off[h];
-        for (uint32_t j = 0; j < n; j++) {
-            if (US_NEVER(b[j] >= q->n_buckets)) continue;
-            const unsigned char *row = q->rows + (size_t)b[j] * q->stride;
-            float scale;
-            memcpy(&scale, row, 4);
-            const int8_t *qq = (const int8_t *)(row + 4);
-            for (uint32_t l = 0; l < q->n_labels; l++) o[l] += scale * (float)qq[l];
-        }
-    }
+    for (int h = 0; h < 2; h++)
+        if (wv->q[h]) us_qlinear_add_rows(wv->q[h], b, n, v + wv->off[h]);
 }
 
 static int sink(void *ud, const uint32_t *b, uint32_t n, uint32_t slot, uint64_t key)

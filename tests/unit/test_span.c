@@ -364,6 +364,22 @@ static void test_multilingual_offsets(void **state)
 /* ---- model file ----------------------------------------------------------------- */
 
 /* Copy of the SPAN section of the fixture, for tampering. OUT: *len. */
+/* Two taggers decode a paragraph of unknown and known words identically. */
+static void assert_same_spans(const us_span_model *a, const us_span_model *b)
+{
+    const char *txt = "many citizens zorblax about news while prices quuxor again.\n";
+    us_text t;
+    us_text_init(&t);
+    us_para_result p1, p2;
+    decode(a, &t, txt, 0, 0x7fffff, &p1);
+    decode(b, &t, txt, 0, 0x7fffff, &p2);
+    assert_int_equal(p1.n_spans, p2.n_spans);
+    assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);
+    us_free(p1.spans);
+    us_free(p2.spans);
+    us_text_fini(&t);
+}
+
 static unsigned char *span_copy(const fixture *fx, size_t *len)
 {
     const void *d;
@@ -415,17 +431,7 @@ static void test_save_load_round_trip(void **state)
     us_free(mem);
     us_span_model sm2;
     assert_int_equal(us_span_load(mf, &sm2, &err), US_OK);
-    const char *txt = "many citizens zorblax about news while prices quuxor again.\n";
-    us_text t;
-    us_text_init(&t);
-    us_para_result p1, p2;
-    decode(&fx->sm, &t, txt, 0, 0x7fffff, &p1);
-    decode(&sm2, &t, txt, 0, 0x7fffff, &p2);
-    assert_int_equal(p1.n_spans, p2.n_spans);
-    assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);
-    us_free(p1.spans);
-    us_free(p2.spans);
-    us_text_fini(&t);
+    assert_same_spans(&fx->sm, &sm2);
     us_mfile_close(mf);
     /* A container without the section: no tagger, no error. */
     w = us_mfw_new();
@@ -472,17 +478,7 @@ static void test_format1_still_read(void **state)
         assert_true(us_span_scale(&sm1, f) == us_span_scale(&fx->sm, f));
         assert_memory_equal(us_span_q(&sm1, f), us_span_q(&fx->sm, f), L * 2);
     }
-    const char *txt = "many citizens zorblax about news while prices quuxor again.\n";
-    us_text t;
-    us_text_init(&t);
-    us_para_result p1, p2;
-    decode(&fx->sm, &t, txt, 0, 0x7fffff, &p1);
-    decode(&sm1, &t, txt, 0, 0x7fffff, &p2);
-    assert_int_equal(p1.n_spans, p2.n_spans);
-    assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);
-    us_free(p1.spans);
-    us_free(p2.spans);
-    us_text_fini(&t);
+    assert_same_spans(&fx->sm, &sm1);
     us_mfile_close(mf);
     free(v1);
     free(sec);

@@ -357,6 +357,7 @@ int cmd_cv(int argc, char **argv)
         printf("%s", name);
         if (jf) fprintf(jf, "%s\"%s\":{", first_lang ? "" : ",", name);
         first_lang = 0;
+        int first_task = 1;   /* tasks left out by --task have no entry */
         for (int t = 0; t < US_N_TASKS; t++) {
             us_scores s, b;
             if (row[t].n == 0) { printf("\t-\t-"); continue; }
@@ -364,9 +365,10 @@ int cmd_cv(int argc, char **argv)
             us_metrics_task((us_task)t, row[t].gold, row[t].base, row[t].n, &b);
             printf("\t%.4f\t%.4f", headline(t, &s), headline(t, &b));
             if (jf) fprintf(jf, "%s\"%s\":{\"n\":%zu,\"unspin\":%.4f,\"baseline\":%.4f,"
-                            "\"micro_f1\":%.4f,\"macro_f1\":%.4f}", t ? "," : "",
+                            "\"micro_f1\":%.4f,\"macro_f1\":%.4f}", first_task ? "" : ",",
                             us_task_name((us_task)t), row[t].n, headline(t, &s),
                             headline(t, &b), s.micro.f1, s.macro_f1);
+            first_task = 0;
         }
         printf("\n");
         if (jf) fprintf(jf, "}");

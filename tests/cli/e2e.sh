@@ -65,6 +65,23 @@ for pair in "genre micro-F1" "framing micro-F1" "techniques micro-F1"; do
     awk -v v="$v" 'BEGIN{exit !(v >= 0.9)}' || fail "$1: $2 on the training articles is '$v' (< 0.9): the planted cues were not learnt"
 done
 
+# cv writes one table and valid JSON, also when only some tasks are asked for
+for task in all techniques; do
+    "$U" -q cv --data "$tmp/data" "${opts[@]}" --folds 3 --task $task --spans 0 \
+        --json "$tmp/cv-$task.json" >"$tmp/cv-$task.txt" 2>"$tmp/err" ||
+        { fail "cv --task $task exited $?"; cat "$tmp/err"; }
+    grep -q "^all" "$tmp/cv-$task.txt" || fail "cv --task $task: no pooled row"
+    python3 - "$tmp/cv-$task.json" "$task" <<'PY' || fail "cv --task $task: bad JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+tasks = ["genre", "framing", "techniques"] if sys.argv[2] == "all" else [sys.argv[2]]
+for lang in ("en", "fr", "all"):
+    assert sorted(d["results"][lang]) == sorted(tasks), d["results"][lang]
+    for t in tasks:
+        assert 0.0 <= d["results"][lang][t]["unspin"] <= 1.0
+PY
+done
+
 # ---- 2. a slice of the real data -------------------------------------------------
 data=../shared/data/semeval2023
 if [ ! -d "$data/en/train-articles-subtask-3" ]; then

@@ -36,7 +36,7 @@ static void test_overlap(void **state)
     (void)state;
     /* 0123456789012345678 : spans A [0,12) conf .5, B [6,18) conf .9, C [6,12) conf .1 */
     const char *t = "aaaaa bbbbb ccccc d";
-    us_span_result sp[3] = {{0, 0, 0, 0, 12, 0.5f}, {1, 0, 0, 6, 18, 0.9f}, {2, 0, 0, 6, 12, 0.1f}};
+    us_span_result sp[3] = {{0, 0, 0, 0, 12, 0.5f, NULL}, {1, 0, 0, 6, 18, 0.9f, NULL}, {2, 0, 0, 6, 12, 0.1f, NULL}};
     us_para_result p = para(0, 19, sp, 3);
     cli_seg *g;
     size_t n;
@@ -58,7 +58,7 @@ static void test_clip_and_utf8(void **state)
     /* "xé yz": é is 2 bytes at [1,3); a span starting inside it moves to 1;
      * a span beyond the text and an inverted one are ignored. */
     const char *t = "x\xc3\xa9 yz";
-    us_span_result sp[3] = {{0, 0, 0, 2, 4, 0.5f}, {1, 0, 0, 3, 99, 0.5f}, {2, 0, 0, 5, 4, 0.5f}};
+    us_span_result sp[3] = {{0, 0, 0, 2, 4, 0.5f, NULL}, {1, 0, 0, 3, 99, 0.5f, NULL}, {2, 0, 0, 5, 4, 0.5f, NULL}};
     us_para_result p = para(0, 6, sp, 3);
     cli_seg *g;
     size_t n;
@@ -71,7 +71,7 @@ static void test_clip_and_utf8(void **state)
     assert_int_equal(g[2].span, -1);
     us_free(g);
     /* a span straddling the paragraph start is clipped to it */
-    us_span_result s2 = {0, 0, 0, 0, 5, 0.5f};
+    us_span_result s2 = {0, 0, 0, 0, 5, 0.5f, NULL};
     us_para_result q = para(3, 6, &s2, 1);
     assert_int_equal(cli_span_segments(&q, t, strlen(t), &g, &n), US_OK);
     assert_int_equal(n, 2);

@@ -213,8 +213,9 @@ int cmd_cv(int argc, char **argv)
     span_list gold_spans[US_N_LANGS], pred_spans[US_N_LANGS];
     memset(gold_spans, 0, sizeof gold_spans);
     memset(pred_spans, 0, sizeof pred_spans);
-    calib cal_tech, cal_genre, cal_frames;   /* pooled over languages */
+    calib cal_tech, cal_genre, cal_frames, cal_spans;   /* pooled over languages */
     memset(&cal_tech, 0, sizeof cal_tech);
+    memset(&cal_spans, 0, sizeof cal_spans);
     memset(&cal_genre, 0, sizeof cal_genre);
     memset(&cal_frames, 0, sizeof cal_frames);
     uint8_t *art_in = us_calloc(ds.n, 1);
@@ -305,6 +306,13 @@ int cmd_cv(int argc, char **argv)
                                 const us_span_result *sp = &res->paras[q].spans[k];
                                 r = span_push(&pred_spans[lang], (uint32_t)i, (uint32_t)sp->technique,
                                               sp->start_cp, sp->end_cp);
+                                /* a span is right when it overlaps a gold span of its technique */
+                                int hit = 0;
+                                for (size_t g = 0; g < a->n_spans && !hit; g++)
+                                    hit = a->spans[g].tech == (uint32_t)sp->technique &&
+                                          a->spans[g].start_cp < sp->end_cp &&
+                                          sp->start_cp < a->spans[g].end_cp;
+                                calib_add(&cal_spans, sp->confidence, hit);
                             }
                         size_t p = 0;
                         for (uint32_t l = 0; l < a->n_lines && r == US_OK; l++) {
@@ -431,11 +439,12 @@ int cmd_cv(int argc, char **argv)
     us_free(all_g.s);
     us_free(all_p.s);
     printf("\n# calibration: expected calibration error (10 bins) of out-of-fold probabilities\n"
-           "genre\t%.4f\nframes\t%.4f\ntechniques\t%.4f\n", calib_ece(&cal_genre),
-           calib_ece(&cal_frames), calib_ece(&cal_tech));
+           "genre\t%.4f\nframes\t%.4f\ntechniques\t%.4f\nspans\t%.4f\n", calib_ece(&cal_genre),
+           calib_ece(&cal_frames), calib_ece(&cal_tech), calib_ece(&cal_spans));
     if (jf) {
-        fprintf(jf, "},\"ece\":{\"genre\":%.4f,\"frames\":%.4f,\"techniques\":%.4f}}\n",
-                calib_ece(&cal_genre), calib_ece(&cal_frames), calib_ece(&cal_tech));
+        fprintf(jf, "},\"ece\":{\"genre\":%.4f,\"frames\":%.4f,\"techniques\":%.4f,"
+                "\"spans\":%.4f}}\n", calib_ece(&cal_genre), calib_ece(&cal_frames),
+                calib_ece(&cal_tech), calib_ece(&cal_spans));
         fclose(jf);
     }
     rc = EXIT_OK;

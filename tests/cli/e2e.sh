@@ -75,6 +75,7 @@ for task in all techniques; do
 import json, sys
 d = json.load(open(sys.argv[1]))
 tasks = ["genre", "framing", "techniques"] if sys.argv[2] == "all" else [sys.argv[2]]
+assert sorted(d["ece"]) == ["frames", "genre", "spans", "techniques"], d["ece"]
 for lang in ("en", "fr", "all"):
     assert sorted(d["results"][lang]) == sorted(tasks), d["results"][lang]
     for t in tasks:

@@ -72,7 +72,7 @@ typedef struct us_fz_slot {
 
 typedef struct us_tokfeat us_tokfeat;   /* per-token cache entry (featurize.c) */
 #define US_FZ_MEMO_BITS 6
-#define US_FZ_TC_BITS 14      /* token cache: 1 << US_FZ_TC_BITS entries */
+#define US_FZ_TC_BITS 12      /* token cache: 1 << US_FZ_TC_BITS entries */
 
 typedef struct us_fz {
     us_feat_cfg cfg;

@@ -452,6 +452,11 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                 continue;
             }
             uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
+            if (fz->slot) {   /* the word's table slots, asked for before they are probed */
+                uint32_t mask = fz->cap_slot - 1;
+                for (uint32_t j = 0; j < e->n_char; j++)
+                    __builtin_prefetch(&fz->slot[(((e->b_char[j] | lin) + 1) * 0x9E3779B1u) & mask]);
+            }
             for (uint32_t j = 0; j < e->n_char; j++) {
                 push_idx(fz, e->b_char[j] | lin, w_ch, NULL, 0);
                 if (lin) fz->lin_w2 += (double)weight * weight;

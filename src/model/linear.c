@@ -184,6 +184,30 @@ void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
         return;
     }
 #endif
+    if (m->stride == 8 && L <= 4) {   /* genre: four fixed lanes, the same sums per lane */
+        float a0 = m->b[0], a1 = L > 1 ? m->b[1] : 0, a2 = L > 2 ? m->b[2] : 0;
+        float a3 = L > 3 ? m->b[3] : 0;
+        for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+            __builtin_prefetch(m->rows + (size_t)x->f[i].idx * 8);
+        for (uint32_t i = 0; i < n; i++) {
+            if (i + PREFETCH_AHEAD < n)
+                __builtin_prefetch(m->rows + (size_t)x->f[i + PREFETCH_AHEAD].idx * 8);
+            uint32_t f = x->f[i].idx;
+            if (US_NEVER(f >= m->n_buckets)) continue;
+            const unsigned char *row = m->rows + (size_t)f * 8;
+            float scale;
+            memcpy(&scale, row, 4);
+            float v = x->f[i].val * scale;
+            const int8_t *q = (const int8_t *)(row + 4);   /* padding lanes hold 0 */
+            a0 += v * (float)q[0];
+            a1 += v * (float)q[1];
+            a2 += v * (float)q[2];
+            a3 += v * (float)q[3];
+        }
+        float acc4[4] = {a0, a1, a2, a3};
+        memcpy(out, acc4, L * sizeof *out);
+        return;
+    }
     float acc[32];
     memcpy(acc, m->b, L * sizeof *acc);
     for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)

@@ -301,10 +301,7 @@ int cmd_analyze(int argc, char **argv)
         case OPT_NO_COLOR: color = 0; break;
         case OPT_NO_EXPLAIN: explain = 0; break;
         case OPT_UTF8:
-            if ((policy = cli_parse_utf8_policy(optarg)) < 0) {
-                cli_error("--utf8 takes strict or replace");
-                return EXIT_USAGE;
-            }
+            if ((policy = cli_parse_utf8_policy(optarg)) < 0) return EXIT_USAGE;
             break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;

@@ -123,10 +123,7 @@ int cmd_predict(int argc, char **argv)
             else { cli_error("unknown format '%s' (semeval, jsonl)", optarg); return EXIT_USAGE; }
             break;
         case OPT_UTF8:
-            if ((policy = cli_parse_utf8_policy(optarg)) < 0) {
-                cli_error("--utf8 takes strict or replace");
-                return EXIT_USAGE;
-            }
+            if ((policy = cli_parse_utf8_policy(optarg)) < 0) return EXIT_USAGE;
             break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;

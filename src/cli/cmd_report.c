@@ -557,10 +557,7 @@ int cmd_report(int argc, char **argv)
         case OPT_TITLE: title = optarg; break;
         case 'o': out = optarg; break;
         case OPT_UTF8:
-            if ((policy = cli_parse_utf8_policy(optarg)) < 0) {
-                cli_error("--utf8 takes strict or replace");
-                return EXIT_USAGE;
-            }
+            if ((policy = cli_parse_utf8_policy(optarg)) < 0) return EXIT_USAGE;
             break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;

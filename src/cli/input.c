@@ -130,6 +130,7 @@ int cli_parse_utf8_policy(const char *s)
 {
     if (!strcmp(s, "strict")) return CLI_UTF8_STRICT;
     if (!strcmp(s, "replace")) return CLI_UTF8_REPLACE;
+    cli_error("--utf8 takes strict or replace");
     return -1;
 }
 

@@ -30,7 +30,7 @@ struct us_analyze_opts;
 int cli_analyze_doc(const struct us_model *m, const char *path, int utf8_policy,
                     const struct us_analyze_opts *opts, char **text, size_t *len,
                     struct us_analysis **a, us_err *err);
-/* Parses --utf8=strict|replace; -1 if invalid. */
+/* Parses --utf8=strict|replace; -1 (after saying so on stderr) if invalid. */
 int cli_parse_utf8_policy(const char *s);
 
 #endif

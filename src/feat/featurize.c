@@ -76,6 +76,12 @@ void us_fz_fini(us_fz *fz)
     memset(fz, 0, sizeof *fz);
 }
 
+/* First probe position of entry idx (key idx + 1) in a table of mask + 1 slots. */
+static inline uint32_t slot_home(uint32_t idx, uint32_t mask)
+{
+    return ((idx + 1) * 0x9E3779B1u) & mask;
+}
+
 void us_fz_reset(us_fz *fz)
 {
     if (fz->slot) {
@@ -83,7 +89,7 @@ void us_fz_reset(us_fz *fz)
             /* Few entries: clear their probe positions rather than the table. */
             uint32_t mask = fz->cap_slot - 1;
             for (uint32_t i = 0; i < fz->n_acc; i++) {
-                uint32_t key = fz->acc[i].idx + 1, p = (key * 0x9E3779B1u) & mask;
+                uint32_t key = fz->acc[i].idx + 1, p = slot_home(fz->acc[i].idx, mask);
                 while (fz->slot[p].key != key) p = (p + 1) & mask;
                 fz->slot[p].key = 0;
             }
@@ -123,7 +129,7 @@ void us_fz_expect(us_fz *fz, uint32_t n_tokens)
  * slot where it goes). The table is kept at most half full. */
 static inline uint32_t slot_find(const us_fz *fz, uint32_t idx)
 {
-    uint32_t key = idx + 1, mask = fz->cap_slot - 1, p = (key * 0x9E3779B1u) & mask;
+    uint32_t key = idx + 1, mask = fz->cap_slot - 1, p = slot_home(idx, mask);
     while (fz->slot[p].key && fz->slot[p].key != key) p = (p + 1) & mask;
     return p;
 }
@@ -252,38 +258,13 @@ static size_t pad_word(const char *norm, size_t n, char *pad, uint8_t *cp_off)
     return ncp;
 }
 
-/* Character n-grams of "<word>" over code points, orders [min_n, max_n];
- * 'wt' is the unit weight (times w_char for the value). */
-static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float wt)
+/* Buckets of the character n-grams of "<word>" over code points, orders
+ * [min_n, max_n] in that order, into out (cap entries); with 'at', also
+ * where each n-gram lies in 'pad' (MAX_NORM + 2 bytes, filled here) so that
+ * it can be named. Returns the count, or SIZE_MAX when they do not fit. */
+static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, char *pad,
+                                 uint32_t *out, uint8_t (*at)[2], size_t cap)
 {
-    char pad[MAX_NORM + 2];
-    uint8_t cp_off[MAX_WORD_CP + 3];
-    size_t ncp = pad_word(norm, n, pad, cp_off);
-    uint64_t seed = ns_seed(fz, US_NS_CHAR);
-    uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
-    for (uint32_t order = fz->cfg.char_min_n; order <= fz->cfg.char_max_n; order++) {
-        if (order > ncp) break;
-        for (size_t i = 0; i + order <= ncp; i++) {
-            size_t a = cp_off[i], b = cp_off[i + order];
-            uint32_t idx = bucket_of(fz, us_hash64(pad + a, b - a, seed)) | lin;
-            if (lin) fz->lin_w2 += (double)wt * wt;
-            if (fz->explain) {
-                char name[MAX_NORM + 8];
-                int k = snprintf(name, sizeof name, "c:%.*s", (int)(b - a), pad + a);
-                push_idx(fz, idx, wt * fz->cfg.w_char, name, k < 0 ? 0 : (size_t)k);
-            } else {
-                push_idx(fz, idx, wt * fz->cfg.w_char, NULL, 0);
-            }
-        }
-    }
-}
-
-/* The buckets add_char_ngrams would push, in the same order, into out
- * (cap entries). Returns the count, or SIZE_MAX when they do not fit. */
-static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, uint32_t *out,
-                                 size_t cap)
-{
-    char pad[MAX_NORM + 2];
     uint8_t cp_off[MAX_WORD_CP + 3];
     size_t ncp = pad_word(norm, n, pad, cp_off), k = 0;
     uint64_t seed = ns_seed(fz, US_NS_CHAR);
@@ -292,10 +273,36 @@ static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, ui
         for (size_t i = 0; i + order <= ncp; i++) {
             if (k == cap) return SIZE_MAX;
             size_t a = cp_off[i], b = cp_off[i + order];
+            if (at) { at[k][0] = (uint8_t)a; at[k][1] = (uint8_t)b; }
             out[k++] = bucket_of(fz, us_hash64(pad + a, b - a, seed));
         }
     }
     return k;
+}
+
+/* At most 8 orders (the model loader's limit) over a padded word. */
+#define MAX_GRAMS (8 * (MAX_WORD_CP + 2))
+
+/* Pushes the character n-grams of a word; 'wt' is the unit weight (times
+ * w_char for the value). */
+static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float wt)
+{
+    char pad[MAX_NORM + 2];
+    uint32_t b[MAX_GRAMS];
+    uint8_t at[MAX_GRAMS][2];
+    size_t k = char_ngram_buckets(fz, norm, n, pad, b, fz->explain ? at : NULL, MAX_GRAMS);
+    if (k == SIZE_MAX) return;   /* cannot happen: MAX_GRAMS covers every order */
+    uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
+    for (size_t j = 0; j < k; j++) {
+        if (lin) fz->lin_w2 += (double)wt * wt;
+        if (fz->explain) {
+            char name[MAX_NORM + 8];
+            int len = snprintf(name, sizeof name, "c:%.*s", at[j][1] - at[j][0], pad + at[j][0]);
+            push_idx(fz, b[j] | lin, wt * fz->cfg.w_char, name, len < 0 ? 0 : (size_t)len);
+        } else {
+            push_idx(fz, b[j] | lin, wt * fz->cfg.w_char, NULL, 0);
+        }
+    }
 }
 
 /* Normalised token text: words and symbols via us_tok_norm, digits -> '0'. */
@@ -388,7 +395,8 @@ static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok
     e->b_ctx = bucket_of(fz, us_hash64(norm, nl, ns_seed(fz, US_NS_CTX)));
     size_t nc = 0;
     if (fz->cfg.char_min_n && tok->kind == US_TOK_WORD) {
-        nc = char_ngram_buckets(fz, norm, nl, e->b_char, TC_MAX_CHAR);
+        char pad[MAX_NORM + 2];
+        nc = char_ngram_buckets(fz, norm, nl, pad, e->b_char, NULL, TC_MAX_CHAR);
         if (nc == SIZE_MAX) return NULL;
     }
     e->n_char = (uint8_t)nc;
@@ -455,7 +463,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             if (fz->slot) {   /* the word's table slots, asked for before they are probed */
                 uint32_t mask = fz->cap_slot - 1;
                 for (uint32_t j = 0; j < e->n_char; j++)
-                    __builtin_prefetch(&fz->slot[(((e->b_char[j] | lin) + 1) * 0x9E3779B1u) & mask]);
+                    __builtin_prefetch(&fz->slot[slot_home(e->b_char[j] | lin, mask)]);
             }
             for (uint32_t j = 0; j < e->n_char; j++) {
                 push_idx(fz, e->b_char[j] | lin, w_ch, NULL, 0);

@@ -172,44 +172,12 @@ void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, flo
     }
 }
 
-void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
+/* acc[0..lanes) += sum over x of value * row (any stride); inlined so that
+ * a constant 'lanes' unrolls. */
+__attribute__((always_inline))
+static inline void score_scalar(const us_qlinear *m, const us_fvec *x, float *acc, uint32_t lanes)
 {
-    uint32_t L = m->n_labels, n = x->n;
-#ifdef HAVE_ROW32_AVX2
-    if (m->stride == 32 && have_avx2()) {
-        float acc[32] = {0};
-        memcpy(acc + 4, m->b, L * sizeof *acc);
-        score_row32_avx2(m, x, acc);
-        memcpy(out, acc + 4, L * sizeof *out);
-        return;
-    }
-#endif
-    if (m->stride == 8 && L <= 4) {   /* genre: four fixed lanes, the same sums per lane */
-        float a0 = m->b[0], a1 = L > 1 ? m->b[1] : 0, a2 = L > 2 ? m->b[2] : 0;
-        float a3 = L > 3 ? m->b[3] : 0;
-        for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-            __builtin_prefetch(m->rows + (size_t)x->f[i].idx * 8);
-        for (uint32_t i = 0; i < n; i++) {
-            if (i + PREFETCH_AHEAD < n)
-                __builtin_prefetch(m->rows + (size_t)x->f[i + PREFETCH_AHEAD].idx * 8);
-            uint32_t f = x->f[i].idx;
-            if (US_NEVER(f >= m->n_buckets)) continue;
-            const unsigned char *row = m->rows + (size_t)f * 8;
-            float scale;
-            memcpy(&scale, row, 4);
-            float v = x->f[i].val * scale;
-            const int8_t *q = (const int8_t *)(row + 4);   /* padding lanes hold 0 */
-            a0 += v * (float)q[0];
-            a1 += v * (float)q[1];
-            a2 += v * (float)q[2];
-            a3 += v * (float)q[3];
-        }
-        float acc4[4] = {a0, a1, a2, a3};
-        memcpy(out, acc4, L * sizeof *out);
-        return;
-    }
-    float acc[32];
-    memcpy(acc, m->b, L * sizeof *acc);
+    uint32_t n = x->n;
     for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
         __builtin_prefetch(m->rows + (size_t)x->f[i].idx * m->stride);
     for (uint32_t i = 0; i < n; i++) {
@@ -222,7 +190,30 @@ void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
         memcpy(&scale, row, 4);
         float v = x->f[i].val * scale;
         const int8_t *q = (const int8_t *)(row + 4);
-        for (uint32_t l = 0; l < L; l++) acc[l] += v * (float)q[l];
+        for (uint32_t l = 0; l < lanes; l++) acc[l] += v * (float)q[l];
+    }
+}
+
+void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
+{
+    uint32_t L = m->n_labels;
+#ifdef HAVE_ROW32_AVX2
+    if (m->stride == 32 && have_avx2()) {
+        float acc[32] = {0};
+        memcpy(acc + 4, m->b, L * sizeof *acc);
+        score_row32_avx2(m, x, acc);
+        memcpy(out, acc + 4, L * sizeof *out);
+        return;
+    }
+#endif
+    float acc[32] = {0};   /* lanes past L stay unused */
+    memcpy(acc, m->b, L * sizeof *acc);
+    if (m->stride == 8 && L <= 4) {
+        /* Genre's 8-byte rows: four fixed lanes (padding lanes hold 0), which
+         * the compiler keeps in registers; the same sums per lane. */
+        score_scalar(m, x, acc, 4);
+    } else {
+        score_scalar(m, x, acc, L);
     }
     memcpy(out, acc, L * sizeof *out);
 }

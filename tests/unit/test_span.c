@@ -392,18 +392,33 @@ static unsigned char *span_copy(const fixture *fx, size_t *len)
 /* Format 2: the bucket rows start at 32 + 52 L rounded up to 64. */
 #define SPAN_ROWS_OFF ((32 + 52 * (size_t)US_N_TECHNIQUES + 63) & ~(size_t)63)
 
-/* Wraps 'sec' (len bytes) as the SPAN section of a new container and loads it. */
-static int load_blob(const unsigned char *sec, size_t len, us_err *err)
+/* A container holding 'sec' (len bytes) as its SPAN section. OUT: *n. */
+static void *container_bytes(const void *sec, size_t len, size_t *n)
 {
+    us_err err = {0};
     us_mfw *w = us_mfw_new();
     void *mem;
-    size_t n;
-    assert_int_equal(us_mfw_add(w, "SPAN", sec, len, err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, err), US_OK);
+    assert_int_equal(us_mfw_add(w, "SPAN", sec, len, &err), US_OK);
+    assert_int_equal(us_mfw_to_memory(w, 0, &mem, n, &err), US_OK);
     us_mfw_free(w);
+    return mem;
+}
+
+/* The same container, opened (checksums verified). */
+static us_mfile *open_container(const void *sec, size_t len, us_err *err)
+{
+    size_t n;
+    void *mem = container_bytes(sec, len, &n);
     us_mfile *mf = us_mfile_from_memory(mem, n, err);
     us_free(mem);
     assert_non_null(mf);
+    return mf;
+}
+
+/* Wraps 'sec' (len bytes) as the SPAN section of a new container and loads it. */
+static int load_blob(const unsigned char *sec, size_t len, us_err *err)
+{
+    us_mfile *mf = open_container(sec, len, err);
     us_span_model sm;
     int rc = us_span_load(mf, &sm, err);
     if (rc != US_OK) assert_int_equal(sm.present, 0);
@@ -421,20 +436,15 @@ static void test_save_load_round_trip(void **state)
     assert_int_equal(fx->sm.bucket_bits, 12);
     assert_int_equal(len, SPAN_ROWS_OFF + 4096 * 64);
     /* A second serialisation of the same section decodes identically. */
-    us_mfw *w = us_mfw_new();
-    void *mem;
-    size_t n;
-    assert_int_equal(us_mfw_add(w, "SPAN", sec, len, &err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, &err), US_OK);
-    us_mfw_free(w);
-    us_mfile *mf = us_mfile_from_memory(mem, n, &err);
-    us_free(mem);
+    us_mfile *mf = open_container(sec, len, &err);
     us_span_model sm2;
     assert_int_equal(us_span_load(mf, &sm2, &err), US_OK);
     assert_same_spans(&fx->sm, &sm2);
     us_mfile_close(mf);
     /* A container without the section: no tagger, no error. */
-    w = us_mfw_new();
+    us_mfw *w = us_mfw_new();
+    void *mem;
+    size_t n;
     assert_int_equal(us_mfw_add(w, "META", "x", 1, &err), US_OK);
     assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, &err), US_OK);
     us_mfw_free(w);
@@ -463,14 +473,7 @@ static void test_format1_still_read(void **state)
         memcpy(v1 + head + 4 * NB + f * L * 2, sec + SPAN_ROWS_OFF + 64 * f + 4, L * 2);
     }
     us_err err = {0};
-    us_mfw *w = us_mfw_new();
-    void *mem;
-    size_t n;
-    assert_int_equal(us_mfw_add(w, "SPAN", v1, len1, &err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, &err), US_OK);
-    us_mfw_free(w);
-    us_mfile *mf = us_mfile_from_memory(mem, n, &err);
-    us_free(mem);
+    us_mfile *mf = open_container(v1, len1, &err);
     us_span_model sm1;
     assert_int_equal(us_span_load(mf, &sm1, &err), US_OK);
     assert_int_equal(sm1.scale_stride, 4);
@@ -521,12 +524,8 @@ static void test_corrupted_sections_rejected(void **state)
         assert_non_null(strstr(err.msg, "SPAN"));
     }
     /* A flipped bit anywhere in the file is caught by the container checksum. */
-    us_mfw *w = us_mfw_new();
-    void *mem;
     size_t n;
-    assert_int_equal(us_mfw_add(w, "SPAN", sec, len, &err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &n, &err), US_OK);
-    us_mfw_free(w);
+    void *mem = container_bytes(sec, len, &n);
     ((unsigned char *)mem)[n / 2] ^= 0x10;
     assert_null(us_mfile_from_memory(mem, n, &err));
     us_free(mem);

@@ -83,6 +83,9 @@ typedef struct us_para_result {
     uint32_t start_cp, end_cp, start_byte, end_byte;
     uint32_t techniques;            /* bitmask of predicted technique ids */
     float prob[US_N_TECH_LABELS];   /* calibrated probability per technique */
+    float prob_text[US_N_TECH_LABELS];  /* the same from the paragraph's own words, before
+                                           the article context (equal to prob when the
+                                           model has no second stage) */
     us_cue *cues;   /* explain only: (US_N_TECH_LABELS, US_TOP_CUES) row-major, else NULL */
     us_span_result *spans; size_t n_spans;
 } us_para_result;

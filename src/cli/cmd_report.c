@@ -122,6 +122,9 @@ static void tech_tip(us_buf *b, const us_para_result *p, int k)
     snprintf(tmp, sizeof tmp, " \xc2\xb7 confidence %.2f", p->prob[k]);
     cli_html_escz(b, tmp);
     if (!p->cues) return;
+    /* the paragraph's own words, before the article context (stack.h) */
+    snprintf(tmp, sizeof tmp, " (own words %.2f)", p->prob_text[k]);
+    cli_html_escz(b, tmp);
     const us_cue *c = p->cues + (size_t)k * US_TOP_CUES;
     for (int i = 0, n = 0; i < US_TOP_CUES; i++) {
         if (!c[i].name[0]) continue;

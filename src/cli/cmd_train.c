@@ -24,7 +24,8 @@ static void usage(FILE *f)
         "  --threads N         training threads (default 2)\n"
         "  --bits N            hash buckets = 2^N (default 18)\n"
         "  --epochs N          epochs for every task (default: per task)\n"
-        "  --inner-folds N     folds used to tune thresholds (default 3; 0 = 0.5)\n"
+        "  --inner-folds N     folds used to tune thresholds (default 3, techniques with\n"
+        "                      --stack 1: 5; 0 = fixed 0.5 and no second stage)\n"
         "  --span-items 0|1    also learn from each gold span's words (default 1)\n"
         "  --idf 0|1           weight features by inverse document frequency (default 0)\n"
         "  --l2 X              L2 regularisation per update, every task (default: per task)\n"
@@ -35,6 +36,8 @@ static void usage(FILE *f)
         "                      time: faster\n"
         "  --lang-words 0|1    also learn each word per language (default 0)\n"
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
+        "  --stack 0|1         techniques: second stage reading the whole article's\n"
+        "                      first-stage scores, one global threshold (default 1)\n"
         "  -h, --help          this help\n");
 }
 
@@ -61,7 +64,7 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         return 0;
     case OPT_INNER:
         if (cli_parse_uint(arg, 0, 8, &v) || v == 1) return -1;
-        cfg->inner_folds = (uint32_t)v;
+        cfg->inner_folds = cfg->stack_folds = (uint32_t)v;
         return 0;
     case OPT_TASK:
         return cli_parse_tasks(arg, &cfg->tasks);
@@ -83,6 +86,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
     case OPT_SPANS:
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->spans = (int)v;
+        return 0;
+    case OPT_STACK:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->stack = (int)v;
         return 0;
     case OPT_CHAR_MIN:
         if (cli_parse_uint(arg, 0, 5, &v)) return -1;
@@ -114,6 +121,7 @@ int cmd_train(int argc, char **argv)
         {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
+        {"stack", required_argument, 0, OPT_STACK},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm";

@@ -154,8 +154,8 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         for (uint32_t l = 0; l < tp->n_lines; l++) n_par += (size_t)us_line_nonempty(tp, l);
         a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
         if (!a->paras) goto oom;
+        /* Pass 1: each paragraph's own score. */
         uint32_t ordinal = 0;
-        int explain_now = opts->explain && !wvp;
         for (uint32_t l = 0; l < tp->n_lines; l++) {
             if (!us_line_nonempty(tp, l)) continue;
             us_para_result *p = &a->paras[a->n_paras++];
@@ -163,25 +163,40 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             p->line = l + 1;
             p->start_cp = r->start_cp; p->end_cp = r->end_cp;
             p->start_byte = r->start_byte; p->end_byte = r->end_byte;
-            if ((rc = unit_features(sc, lang, l, ordinal, wvp, explain_now)) != US_OK) goto oom;
+            if ((rc = unit_features(sc, lang, l, ordinal++, wvp, 0)) != US_OK) goto oom;
             float z[US_N_TECH_LABELS];
             us_qlinear_score(&ht->q, xp, z);
             if (wvp) us_wordvec_add(wvp, fzp, 0, z);
             us_probs(z, US_N_TECH_LABELS, 0);
-            for (uint32_t k = 0; k < US_N_TECH_LABELS; k++) {
-                p->prob[k] = z[k];
-                if (z[k] >= ht->thr[thr_row * US_N_TECH_LABELS + k]) p->techniques |= 1u << k;
-            }
+            memcpy(p->prob, z, sizeof z);
+            memcpy(p->prob_text, z, sizeof z);
+        }
+        /* The article around each paragraph (stack.h). */
+        if (ht->stack && a->n_paras) {
+            float *P = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof *P);
+            if (!P) goto oom;
+            for (size_t q = 0; q < a->n_paras; q++)
+                memcpy(P + q * US_N_TECH_LABELS, a->paras[q].prob, sizeof a->paras[q].prob);
+            us_stack_apply(ht->stack, US_N_TECH_LABELS, lang, P, a->n_paras);
+            for (size_t q = 0; q < a->n_paras; q++)
+                memcpy(a->paras[q].prob, P + q * US_N_TECH_LABELS, sizeof a->paras[q].prob);
+            us_free(P);
+        }
+        /* Pass 2: decisions, their evidence, spans. */
+        ordinal = 0;
+        for (size_t q = 0; q < a->n_paras; q++, ordinal++) {
+            us_para_result *p = &a->paras[q];
+            uint32_t l = p->line - 1;
+            for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
+                if (p->prob[k] >= ht->thr[thr_row * US_N_TECH_LABELS + k]) p->techniques |= 1u << k;
             if (opts->explain && p->techniques) {
-                if (!explain_now && (rc = unit_features(sc, lang, l, ordinal, NULL, 1)) != US_OK)
-                    goto oom;
+                if ((rc = unit_features(sc, lang, l, ordinal, NULL, 1)) != US_OK) goto oom;
                 p->cues = us_calloc(US_N_TECH_LABELS * US_TOP_CUES, sizeof *p->cues);
                 if (!p->cues) goto oom;
                 for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
                     if (p->techniques >> k & 1u) explain(fzp, &ht->q, xp, k,
                                                          p->cues + k * US_TOP_CUES);
             }
-            ordinal++;
             if ((tasks & US_DO_SPANS) &&
                 (rc = us_span_decode(&m->spans, tp, lang, l, p, err)) != US_OK)
                 goto fail;
@@ -262,7 +277,10 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
             if (!(p->techniques >> k & 1u)) continue;
             us_buf_printf(&b, "%s{\"label\":\"%s\",\"confidence\":%.4f", first ? "" : ",",
                           us_label_name(2, k), p->prob[k]);
-            if (p->cues) json_cues(&b, p->cues + k * US_TOP_CUES);
+            if (p->cues) {
+                us_buf_printf(&b, ",\"text_confidence\":%.4f", p->prob_text[k]);
+                json_cues(&b, p->cues + k * US_TOP_CUES);
+            }
             us_buf_putc(&b, '}');
             first = 0;
         }

@@ -1,4 +1,5 @@
 /* model.c -- (de)serialising the unspin model through the .usm container. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "model.h"
@@ -87,6 +88,19 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
             for (uint32_t l = 0; l < L; l++, p += 4) us_put_f32le(p, h->thr[r][l]);
         us_free(b);
         rc = us_mfw_add(w, head_ids[t], blob, size, err);
+        us_free(blob);
+        blob = NULL;
+        if (rc != US_OK) goto fail;
+    }
+    const us_head_build *ht = &heads[US_TASK_TECHNIQUES];
+    if (ht->present && ht->has_stack) {
+        uint32_t L = ht->lin.n_labels;
+        size_t size = 8 + 4 * (size_t)L * US_STACK_D;
+        if (!(blob = us_malloc(size))) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
+        us_put_u32le(blob, L);
+        us_put_u32le(blob + 4, US_STACK_D);
+        for (size_t i = 0; i < (size_t)L * US_STACK_D; i++) us_put_f32le(blob + 8 + 4 * i, ht->stack[i]);
+        rc = us_mfw_add(w, "STK1", blob, size, err);
         us_free(blob);
         blob = NULL;
         if (rc != US_OK) goto fail;
@@ -193,6 +207,22 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         hd->q.stride = us_qlinear_stride(L);
         hd->q.rows = h + head_rows_off(L);
         n_heads++;
+    }
+    if (us_mfile_section(mf, "STK1", &p, &n) == US_OK) {
+        const unsigned char *h = p;
+        uint32_t L = US_N_TECH_LABELS;
+        if (!m->heads[US_TASK_TECHNIQUES].present || n != 8 + 4 * (size_t)L * US_STACK_D ||
+            us_get_u32le(h) != L || us_get_u32le(h + 4) != US_STACK_D) {
+            us_err_set(err, US_EFORMAT, "%s: section STK1 is malformed (%zu bytes)", name, n);
+            goto fail;
+        }
+        const float *sw = (const float *)(const void *)(h + 8);
+        for (size_t i = 0; i < (size_t)L * US_STACK_D; i++)
+            if (!(fabsf(sw[i]) < 1e6f)) {   /* also catches NaN */
+                us_err_set(err, US_EFORMAT, "%s: section STK1 holds an invalid weight", name);
+                goto fail;
+            }
+        m->heads[US_TASK_TECHNIQUES].stack = sw;
     }
     if (us_mfile_section(mf, "IDF0", &p, &n) == US_OK) {
         if (n != (size_t)NB_expected * 4) {

@@ -21,6 +21,8 @@
  *                             rows: row 0 for an unknown language, row 1+lang otherwise
  *         P       NB*S        weight rows, P = 16+4L+4RL rounded up to 64, S = stride
  *                             (us_qlinear_stride(L)): f32 scale, int8 weights[L], zero pad
+ *   STK1  optional, with TECH: the second stage of the techniques head (stack.h):
+ *         u32 n_labels, u32 US_STACK_D, then f32 weights (n_labels x US_STACK_D)
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -32,6 +34,7 @@
 #include "model/linear.h"
 #include "model/mfile.h"
 #include "task/span.h"
+#include "task/stack.h"
 #include "task/wordvec.h"
 #include "task/taxonomy.h"
 
@@ -43,6 +46,7 @@ typedef struct us_head {
     int softmax;
     us_qlinear q;
     const float *thr;        /* (US_THR_ROWS, n_labels) */
+    const float *stack;      /* STK1 (techniques): (n_labels, US_STACK_D) weights, or NULL */
 } us_head;
 
 /* Per-analysis working memory, recycled through the model's pool so that a
@@ -78,6 +82,8 @@ typedef struct us_head_build {
     int softmax;
     us_linear lin;
     float thr[US_THR_ROWS][US_MAX_LABELS];
+    int has_stack;           /* techniques: second stage (stack.h) */
+    float stack[US_MAX_LABELS * US_STACK_D];
 } us_head_build;
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */

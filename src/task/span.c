@@ -350,7 +350,7 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
         const float *tr = sm->trans + k * 12;
         const float *emk = em + (size_t)x * n * 2;
         viterbi(emk, n, tr, 1, back, tags);
-        float pk = p->prob[k] > 0.0f && p->prob[k] <= 1.0f ? p->prob[k] : 1.0f;
+        float pk = p->prob_text[k] > 0.0f && p->prob_text[k] <= 1.0f ? p->prob_text[k] : 1.0f;
         uint32_t i = 0, sa, sb;
         while (next_seg(tags, n, &i, &sa, &sb)) {
             if (n_out == cap) {

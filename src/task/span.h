@@ -19,7 +19,9 @@
  * where margin (inside bias included) is the path score of the segment minus the score of the same
  * tokens tagged O (same neighbouring tags), T_k the mean absolute margin of
  * the segments predicted on the training paragraphs (stored in the model),
- * and P(k | paragraph) is p->prob[k] (taken as 1 when it is not in (0, 1]).
+ * and P(k | paragraph) is p->prob_text[k], the paragraph's own first-stage
+ * probability (taken as 1 when it is not in (0, 1]): the article context
+ * (stack.h) decides whether a technique is there, not where. 
  *
  * Section "SPAN" of the model file (little-endian; floats IEEE-754 f32):
  *   offset        size      meaning

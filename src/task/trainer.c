@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "trainer.h"
+#include "task/stack.h"
 #include "task/units.h"
 
 void us_train_cfg_default(us_train_cfg *cfg)
@@ -31,6 +32,11 @@ void us_train_cfg_default(us_train_cfg *cfg)
     cfg->span_items = 1;
     cfg->idf = 0;   /* IDF helped genre, hurt techniques in CV (docs/ACCURACY.md) */
     cfg->spans = 1;
+    cfg->stack = 1;
+    /* The second stage learns from inner-fold probabilities: models trained on
+     * 4/5 of the data behave like the final one, 2/3 do not (CV: 0.401 with
+     * 5 folds, 0.392 with 3; docs/ACCURACY.md). */
+    cfg->stack_folds = 5;
     us_span_cfg_default(&cfg->span);
     cfg->span.repair = 0;    /* the CLI repairs the dataset's spans once, at load */
 }
@@ -374,6 +380,63 @@ static float best_global(const float *prob, const uint32_t *Y, const uint8_t *us
     return best_t;
 }
 
+/* The techniques head's second stage (stack.h), fitted on the inner-fold
+ * probabilities 'prob' of the items with use[i] set. Its threshold is one
+ * global value, tuned on cross-fitted second-stage probabilities: the stage
+ * is calibrated per language already, and per-label or per-language
+ * thresholds overfit the small languages (docs/ACCURACY.md). */
+static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
+                       uint32_t K, const float *prob, const uint32_t *Y, const uint8_t *use,
+                       size_t n, uint32_t L, us_head_build *h, us_err *err)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) m += use[i] != 0;
+    float *P = us_malloc((m ? m : 1) * L * sizeof *P), *P2 = us_malloc((m ? m : 1) * L * sizeof *P2);
+    uint32_t *Yc = us_malloc((m ? m : 1) * sizeof *Yc), *g = us_malloc((m ? m : 1) * sizeof *g);
+    int *lang = us_malloc((m ? m : 1) * sizeof *lang);
+    uint8_t *fold = us_malloc(m ? m : 1), *in = us_malloc(m ? m : 1);
+    int rc = US_OK;
+    if (!P || !P2 || !Yc || !g || !lang || !fold || !in) {
+        rc = us_err_set(err, US_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!use[i]) continue;
+        const us_article *a = &ds->arts[c->par_art[i]];
+        memcpy(P + r * L, prob + i * L, L * sizeof *P);
+        Yc[r] = Y[i];
+        g[r] = c->par_art[i];
+        lang[r] = a->lang;
+        fold[r] = (uint8_t)us_fold_of(a->id, 7777, K);
+        r++;
+    }
+    float w[US_MAX_LABELS * US_STACK_D];
+    memcpy(P2, P, m * L * sizeof *P2);
+    for (uint32_t f = 0; f < K; f++) {   /* cross-fitted outputs for the threshold */
+        for (size_t i = 0; i < m; i++) in[i] = fold[i] != f;
+        if ((rc = us_stack_fit(P, Yc, lang, g, in, m, L, cfg->min_pos_thr, w, err)) != US_OK)
+            goto out;
+        for (size_t s = 0, e; s < m; s = e) {
+            for (e = s + 1; e < m && g[e] == g[s]; e++) {}
+            if (!in[s]) us_stack_apply(w, L, lang[s], P2 + s * L, e - s);
+        }
+    }
+    memset(in, 1, m);
+    if ((rc = us_stack_fit(P, Yc, lang, g, in, m, L, cfg->min_pos_thr, h->stack, err)) != US_OK)
+        goto out;
+    h->has_stack = 1;
+    double f0, f1;
+    float t0 = best_global(P, Yc, in, m, L, &f0), t1 = best_global(P2, Yc, in, m, L, &f1);
+    progress(cfg, "techniques: first stage %.4f at %.2f, with article context %.4f at %.2f",
+             f0, t0, f1, t1);
+    for (int row = 0; row < US_THR_ROWS; row++)
+        for (uint32_t l = 0; l < L; l++) h->thr[row][l] = t1;
+out:
+    us_free(P); us_free(P2); us_free(Yc); us_free(g); us_free(lang); us_free(fold); us_free(in);
+    return rc;
+}
+
 void us_head_build_fini(us_head_build *h)
 {
     us_linear_fini(&h->lin);
@@ -384,12 +447,16 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
                    const us_train_cfg *cfg, us_head_build heads[US_N_TASKS], us_err *err)
 {
     memset(heads, 0, US_N_TASKS * sizeof *heads);
-    uint32_t K = cfg->inner_folds >= 2 ? cfg->inner_folds : 0;
+    uint32_t Kt[US_N_TASKS];
+    for (int t = 0; t < US_N_TASKS; t++) {
+        Kt[t] = cfg->inner_folds >= 2 ? cfg->inner_folds : 0;
+        if (t == US_TASK_TECHNIQUES && cfg->stack && Kt[t]) Kt[t] = cfg->stack_folds;
+        if (Kt[t] > 8) return us_err_set(err, US_EINVAL, "at most 8 inner folds");
+    }
     job jobs[US_N_TASKS * 9];
     size_t n_jobs = 0;
     int rc = US_OK;
     memset(jobs, 0, sizeof jobs);
-    if (K > 8) return us_err_set(err, US_EINVAL, "at most 8 inner folds");
     /* Inner fold of every item, from its article id (seed differs from outer CV). */
     for (int t = 0; t < US_N_TASKS; t++) {
         if (!(cfg->tasks >> t & 1u)) continue;
@@ -397,6 +464,7 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
         const uint32_t *Y = t < 2 ? c->art_y[t] : c->par_y;
         size_t n = t < 2 ? c->n_arts : c->n_paras;
         int softmax = cfg->p[t].softmax;
+        uint32_t K = Kt[t];
         /* fold -1 = the final model; 0..K-1 = inner folds (multi-label only) */
         for (int f = -1; f < (softmax ? 0 : (int)K); f++) {
             job *j = &jobs[n_jobs++];
@@ -431,7 +499,7 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
     for (int t = 0; t < US_N_TASKS; t++) {
         if (!(cfg->tasks >> t & 1u)) continue;
         us_head_build *h = &heads[t];
-        uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
+        uint32_t L = (uint32_t)us_tax_n_labels((us_task)t), K = Kt[t];
         h->present = 1;
         h->softmax = cfg->p[t].softmax;
         for (int r = 0; r < US_THR_ROWS; r++)
@@ -460,6 +528,13 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
                 us_probs(prob + k * L, L, 0);
                 use[k] = 1;
             }
+        }
+        if (t == US_TASK_TECHNIQUES && cfg->stack) {
+            rc = stack_heads(c, ds, cfg, K, prob, final->Y, use, n, L, h, err);
+            us_free(prob);
+            us_free(use);
+            if (rc != US_OK) goto done;
+            continue;
         }
         double f1;
         float global = best_global(prob, final->Y, use, n, L, &f1);
@@ -521,8 +596,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     us_buf b;
     us_buf_init(&b);
     uint64_t cfg_hash = us_hash64(&cfg->feat, sizeof cfg->feat, h);
-    uint64_t extra[5] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
-                         (uint64_t)cfg->spans, cfg->inner_folds};
+    uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
+                         (uint64_t)cfg->spans, cfg->inner_folds, (uint64_t)cfg->stack,
+                         cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
@@ -550,6 +626,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
                       (unsigned long long)p->seed);
     }
     us_buf_printf(&b, "thresholds=inner-cv:%u min_pos:%u\n", cfg->inner_folds, cfg->min_pos_thr);
+    us_buf_printf(&b, "techniques.stack=%s\n", cfg->stack ?
+                  "article context, one global threshold" : "none");
+    if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (cfg->spans)

@@ -20,6 +20,8 @@ typedef struct us_train_cfg {
     int span_items;          /* add one training item per gold span (see us_corpus_build) */
     int idf;                 /* weight text features by inverse document frequency */
     int spans;               /* also train the span tagger (SPAN section) */
+    int stack;               /* techniques: second stage with article context (stack.h) */
+    uint32_t stack_folds;    /* inner folds of the techniques head when stacking */
     us_span_cfg span;
     void (*progress)(const char *msg, void *ud);
     void *progress_ud;

@@ -232,7 +232,9 @@ static void test_default_model_example(void **state)
                 n_spans++;
             }
         }
-        assert_true(n_spans >= 5);
+        /* Enough spans to exercise the cues; without a language the second
+         * stage averages the six languages' biases and finds fewer. */
+        assert_true(n_spans >= (langs[li] ? 5u : 3u));
         /* Cues point at the span's own words, not elsewhere. */
         assert_true(word_inside);
         us_analysis_free(with);

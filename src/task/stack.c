@@ -1,0 +1,222 @@
+/* stack.c -- the second stage for paragraph techniques (see stack.h).
+ *
+ * Fitting is Newton's method on the L2-regularised log loss (lambda = 1, the
+ * bias unpenalised), with step halving; 21 weights per technique, so a dense
+ * Cholesky solve per step is nothing next to one pass over the items. */
+#include <math.h>
+#include <string.h>
+#include "stack.h"
+
+#define D US_STACK_D
+#define EPS 1e-4
+#define LAMBDA 1.0
+#define MAX_LABELS 32
+
+static double logit_clip(double p)
+{
+    if (p < EPS) p = EPS;
+    if (p > 1 - EPS) p = 1 - EPS;
+    return log(p / (1 - p));
+}
+
+/* Per-article sums that every paragraph's features need. */
+typedef struct agg {
+    size_t n;
+    double all;                       /* sum of every probability */
+    double tot[MAX_LABELS];           /* per label: sum over paragraphs */
+    double top1[MAX_LABELS], top2[MAX_LABELS];
+    size_t i1[MAX_LABELS];            /* paragraph holding top1 */
+} agg;
+
+static void agg_init(agg *a, const float *P, size_t n, uint32_t L)
+{
+    memset(a, 0, sizeof *a);
+    a->n = n;
+    for (uint32_t k = 0; k < L; k++) a->top1[k] = a->top2[k] = -1;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < L; k++) {
+            double p = P[i * L + k];
+            a->tot[k] += p;
+            a->all += p;
+            if (p > a->top1[k]) { a->top2[k] = a->top1[k]; a->top1[k] = p; a->i1[k] = i; }
+            else if (p > a->top2[k]) a->top2[k] = p;
+        }
+}
+
+/* Features of technique k for paragraph i: row = its probabilities, prev and
+ * next = its neighbours' (NULL at the ends), own = sum of row. */
+static void feat_row(const agg *a, const float *row, const float *prev, const float *next,
+                     double own, size_t i, uint32_t k, int lang, double *f)
+{
+    size_t n = a->n;
+    double p = row[k];
+    f[0] = logit_clip(p);
+    f[1] = logit_clip((n > 1 ? (a->tot[k] - p) / (double)(n - 1) : 0.0) + EPS);
+    f[2] = n > 1 ? (i == a->i1[k] ? a->top2[k] : a->top1[k]) : 0.0;
+    f[3] = prev ? prev[k] : 0.0;
+    f[4] = next ? next[k] : 0.0;
+    f[5] = own;
+    f[6] = n > 1 ? (a->all - own) / (double)(n - 1) : 0.0;
+    f[7] = log(1.0 + (double)n);
+    for (int j = 0; j < US_STACK_LANGS; j++) {
+        double oh = lang >= 0 && lang < US_STACK_LANGS ? (j == lang) : 1.0 / US_STACK_LANGS;
+        f[8 + j] = oh;
+        f[14 + j] = f[0] * oh;
+    }
+    f[20] = 1.0;
+}
+
+static double row_sum(const float *row, uint32_t L)
+{
+    double s = 0;
+    for (uint32_t k = 0; k < L; k++) s += row[k];
+    return s;
+}
+
+static double dot(const float *w, const double *f)
+{
+    double z = 0;
+    for (int j = 0; j < D; j++) z += (double)w[j] * f[j];
+    return z;
+}
+
+void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n)
+{
+    if (!n || L > MAX_LABELS) return;
+    agg a;
+    agg_init(&a, P, n, L);
+    float prev[MAX_LABELS], cur[MAX_LABELS];
+    double f[D];
+    for (size_t i = 0; i < n; i++) {
+        float *row = P + i * L;
+        memcpy(cur, row, L * sizeof *cur);    /* row is overwritten below */
+        double own = row_sum(cur, L);
+        for (uint32_t k = 0; k < L; k++) {
+            feat_row(&a, cur, i ? prev : NULL, i + 1 < n ? row + L : NULL, own, i, k, lang, f);
+            row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D, f))));
+        }
+        memcpy(prev, cur, L * sizeof *prev);
+    }
+}
+
+/* Solves A x = b for symmetric positive definite A (D x D, overwritten). */
+static int cholesky_solve(double *A, const double *b, double *x)
+{
+    for (int j = 0; j < D; j++) {
+        double s = A[j * D + j];
+        for (int k = 0; k < j; k++) s -= A[j * D + k] * A[j * D + k];
+        if (!(s > 0)) return -1;
+        A[j * D + j] = sqrt(s);
+        for (int i = j + 1; i < D; i++) {
+            double t = A[i * D + j];
+            for (int k = 0; k < j; k++) t -= A[i * D + k] * A[j * D + k];
+            A[i * D + j] = t / A[j * D + j];
+        }
+    }
+    for (int i = 0; i < D; i++) {
+        double t = b[i];
+        for (int k = 0; k < i; k++) t -= A[i * D + k] * x[k];
+        x[i] = t / A[i * D + i];
+    }
+    for (int i = D - 1; i >= 0; i--) {
+        double t = x[i];
+        for (int k = i + 1; k < D; k++) t -= A[k * D + i] * x[k];
+        x[i] = t / A[i * D + i];
+    }
+    return 0;
+}
+
+/* Regularised log loss of weights wv on m rows F with targets y. */
+static double loss(const double *wv, const double *F, const uint8_t *y, size_t m)
+{
+    double s = 0;
+    for (size_t r = 0; r < m; r++) {
+        double z = 0;
+        for (int j = 0; j < D; j++) z += wv[j] * F[r * D + j];
+        /* log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, without overflow */
+        double t = y[r] ? -z : z;
+        s += t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
+    }
+    for (int j = 0; j < D - 1; j++) s += 0.5 * LAMBDA * wv[j] * wv[j];
+    return s;
+}
+
+static void newton(const double *F, const uint8_t *y, size_t m, double *wv)
+{
+    double H[D * D], g[D], step[D], trial[D];
+    double cur = loss(wv, F, y, m);
+    for (int it = 0; it < 50; it++) {
+        memset(H, 0, sizeof H);
+        for (int j = 0; j < D; j++) g[j] = j < D - 1 ? LAMBDA * wv[j] : 0.0;
+        for (int j = 0; j < D - 1; j++) H[j * D + j] = LAMBDA;
+        H[(D - 1) * D + D - 1] = 1e-9;
+        for (size_t r = 0; r < m; r++) {
+            const double *f = F + r * D;
+            double z = 0;
+            for (int j = 0; j < D; j++) z += wv[j] * f[j];
+            double p = 1.0 / (1.0 + exp(-z)), s = p * (1 - p), d = p - y[r];
+            for (int i = 0; i < D; i++) {
+                g[i] += d * f[i];
+                double sf = s * f[i];
+                for (int j = 0; j <= i; j++) H[i * D + j] += sf * f[j];
+            }
+        }
+        for (int i = 0; i < D; i++)
+            for (int j = 0; j < i; j++) H[j * D + i] = H[i * D + j];
+        if (cholesky_solve(H, g, step) != 0) return;
+        double t = 1.0, next = cur;
+        for (int h = 0; h < 30; h++, t *= 0.5) {
+            for (int j = 0; j < D; j++) trial[j] = wv[j] - t * step[j];
+            if ((next = loss(trial, F, y, m)) <= cur) break;
+        }
+        if (next > cur) return;
+        double moved = 0;
+        for (int j = 0; j < D; j++) {
+            moved = fmax(moved, fabs(wv[j] - trial[j]));
+            wv[j] = trial[j];
+        }
+        if (cur - next < 1e-9 * (1 + cur) || moved < 1e-8) return;
+        cur = next;
+    }
+}
+
+int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint32_t *g,
+                 const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos, float *w,
+                 us_err *err)
+{
+    if (L > MAX_LABELS) return us_err_set(err, US_EINVAL, "too many labels for stacking");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) m += use[i] != 0;
+    double *F = us_malloc((m ? m : 1) * D * sizeof *F);
+    uint8_t *y = us_malloc(m ? m : 1);
+    if (!F || !y) {
+        us_free(F); us_free(y);
+        return us_err_set(err, US_ENOMEM, "out of memory while stacking");
+    }
+    for (uint32_t k = 0; k < L; k++) {
+        double wv[D] = {0};
+        wv[0] = 1.0;                         /* identity: the first stage's logit */
+        size_t r = 0, pos = 0;
+        for (size_t s = 0; s < n;) {
+            size_t e = s + 1;
+            while (e < n && g[e] == g[s]) e++;
+            if (use[s]) {
+                agg a;
+                agg_init(&a, P + s * L, e - s, L);
+                for (size_t i = s; i < e; i++) {
+                    const float *row = P + i * L;
+                    feat_row(&a, row, i > s ? row - L : NULL, i + 1 < e ? row + L : NULL,
+                             row_sum(row, L), i - s, k, lang[s], F + r * D);
+                    y[r] = (uint8_t)(Y[i] >> k & 1u);
+                    pos += y[r++];
+                }
+            }
+            s = e;
+        }
+        if (pos >= min_pos && pos < r) newton(F, y, r, wv);
+        for (int j = 0; j < D; j++) w[(size_t)k * D + j] = (float)wv[j];
+    }
+    us_free(F);
+    us_free(y);
+    return US_OK;
+}

@@ -1,0 +1,47 @@
+/* stack.h -- article context for paragraph techniques: a second, stacked stage.
+ *
+ * The first stage scores each paragraph from its own words. Whether a
+ * paragraph uses a technique also depends on the article around it: authors
+ * (and annotators) who load one paragraph tend to load the next. The second
+ * stage is, per technique k, a small logistic regression over the first
+ * stage's probabilities of the whole article:
+ *
+ *   0  logit p_k of the paragraph          8-13  language one-hot (1/6 each
+ *   1  logit of the mean p_k of the              for a language without
+ *      article's other paragraphs                training data)
+ *   2  max p_k of the other paragraphs     14-19 feature 0 x language one-hot
+ *   3  p_k of the previous paragraph       20    1 (bias)
+ *   4  p_k of the next paragraph
+ *   5  sum of the paragraph's p over all techniques
+ *   6  the same sum averaged over the other paragraphs
+ *   7  log(1 + number of paragraphs)
+ *
+ * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
+ * learns how far to trust the first stage in each language, and its output is
+ * calibrated enough for one global threshold. */
+#ifndef US_STACK_H
+#define US_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "base/base.h"
+
+#define US_STACK_LANGS 6      /* languages with training data: en fr ge it po ru */
+#define US_STACK_D 21         /* weights per technique, the bias last */
+
+/* Rewrites P (n paragraphs x L probabilities, one article in reading order)
+ * with the second stage's probabilities. w: (L x US_STACK_D). lang: language
+ * index, or < 0 / >= US_STACK_LANGS for one without training data. */
+void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n);
+
+/* Training items: n paragraphs with first-stage probabilities P (n x L),
+ * label masks Y, language, and article group g (paragraphs of one article are
+ * contiguous and in reading order, g equal within). Fits on the items with
+ * use[i] set (whole articles) and writes w (L x US_STACK_D). Labels with
+ * fewer than min_pos positives get the identity (output = first stage).
+ * Deterministic. Returns US_OK or US_ENOMEM. */
+int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint32_t *g,
+                 const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos, float *w,
+                 us_err *err);
+
+#endif

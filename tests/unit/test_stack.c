@@ -1,0 +1,249 @@
+/* test_stack.c -- the techniques head's second stage (task/stack.h): each
+ * feature means what the header says, fitting learns article context from
+ * synthetic data and is deterministic, and the STK1 section round-trips
+ * through the model file (a malformed one is refused). */
+#include "harness.h"
+#include <math.h>
+#include <stdlib.h>
+#include "task/model.h"
+#include "task/stack.h"
+
+#define L US_N_TECH_LABELS
+#define D US_STACK_D
+
+static float sigm(double z) { return (float)(1.0 / (1.0 + exp(-z))); }
+
+/* Weights that read only feature j of every technique (coefficient 1). */
+static void only_feature(float *w, int j)
+{
+    memset(w, 0, (size_t)L * D * sizeof *w);
+    for (int k = 0; k < L; k++) w[k * D + j] = 1.0f;
+}
+
+static void random_probs(float *P, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n * L; i++)
+        P[i] = 0.02f + 0.96f * (float)(us_splitmix64(&seed) >> 40) / (float)(1u << 24);
+}
+
+static void test_features_mean_what_they_say(void **state)
+{
+    (void)state;
+    enum { N = 5 };
+    float P0[N * L], P[N * L], w[L * D];
+    random_probs(P0, N, 7);
+    /* 0: the paragraph's own probability (logit in, sigmoid out = identity) */
+    only_feature(w, 0);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, L, 0, P, N);
+    for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - P0[i]) < 1e-6f);
+    /* 3 and 4: the neighbours' first-stage values, not the rewritten ones */
+    for (int j = 3; j <= 4; j++) {
+        only_feature(w, j);
+        memcpy(P, P0, sizeof P);
+        us_stack_apply(w, L, 2, P, N);
+        for (size_t i = 0; i < N; i++)
+            for (int k = 0; k < L; k++) {
+                int nb = j == 3 ? (int)i - 1 : (int)i + 1;
+                float want = sigm(nb < 0 || nb >= N ? 0.0 : P0[nb * L + k]);
+                assert_true(fabsf(P[i * L + k] - want) < 1e-6f);
+            }
+    }
+    /* 2: the maximum over the other paragraphs */
+    only_feature(w, 2);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, L, 1, P, N);
+    for (size_t i = 0; i < N; i++)
+        for (int k = 0; k < L; k++) {
+            float mx = 0;
+            for (size_t o = 0; o < N; o++)
+                if (o != i && P0[o * L + k] > mx) mx = P0[o * L + k];
+            assert_true(fabsf(P[i * L + k] - sigm(mx)) < 1e-6f);
+        }
+    /* 5: the sum over techniques; 8 + lang: the language; 20: the bias */
+    only_feature(w, 5);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, L, 0, P, N);
+    double s0 = 0;
+    for (int k = 0; k < L; k++) s0 += P0[k];
+    assert_true(fabsf(P[0] - sigm(s0)) < 1e-5f);
+    only_feature(w, 8 + 4);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, L, 4, P, N);
+    assert_true(fabsf(P[0] - sigm(1.0)) < 1e-6f);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, L, 7, P, N);      /* es: no training data, 1/6 of each language */
+    assert_true(fabsf(P[0] - sigm(1.0 / 6)) < 1e-6f);
+    /* A one-paragraph article has no others: features 2, 3, 4 and 6 are 0. */
+    for (int j = 2; j <= 6; j += (j == 4 ? 2 : 1)) {
+        only_feature(w, j);
+        memcpy(P, P0, L * sizeof *P);
+        us_stack_apply(w, L, 0, P, 1);
+        assert_true(fabsf(P[0] - 0.5f) < 1e-6f);
+    }
+}
+
+/* Synthetic articles: in "dense" ones technique 0 is in 80% of paragraphs,
+ * elsewhere in 5%; the first stage sees each paragraph's label only weakly.
+ * The article mean of the first stage tells dense from sparse, so the fitted
+ * stage must beat the identity in log loss on fresh articles. */
+static size_t synth(float *P, uint32_t *Y, int *lang, uint32_t *g, size_t n_art, uint64_t seed)
+{
+    size_t n = 0;
+    for (uint32_t a = 0; a < n_art; a++) {
+        int dense = (us_splitmix64(&seed) & 1) != 0;
+        size_t np = 6 + us_splitmix64(&seed) % 6;
+        for (size_t i = 0; i < np; i++, n++) {
+            double u = (double)(us_splitmix64(&seed) >> 11) / 9007199254740992.0;
+            int y = u < (dense ? 0.8 : 0.05);
+            double noise = (double)(us_splitmix64(&seed) >> 11) / 9007199254740992.0 - 0.5;
+            for (int k = 0; k < L; k++) P[n * L + k] = 0.05f;
+            P[n * L] = sigm(-1.0 + 1.0 * y + 3.0 * noise);
+            Y[n] = (uint32_t)y;
+            lang[n] = (int)(a % US_STACK_LANGS);
+            g[n] = a;
+        }
+    }
+    return n;
+}
+
+static double log_loss(const float *P, const uint32_t *Y, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s -= log(Y[i] & 1u ? P[i * L] : 1 - P[i * L]);
+    return s / (double)n;
+}
+
+static void test_fit_learns_article_context(void **state)
+{
+    (void)state;
+    enum { CAP = 400 * 12 };
+    float *P = malloc(CAP * L * sizeof *P), *T = malloc(CAP * L * sizeof *T);
+    uint32_t *Y = malloc(CAP * sizeof *Y), *g = malloc(CAP * sizeof *g);
+    int *lang = malloc(CAP * sizeof *lang);
+    uint8_t *use = malloc(CAP);
+    float w[L * D], w2[L * D];
+    assert_true(P && T && Y && g && lang && use);
+    size_t n = synth(P, Y, lang, g, 400, 1);
+    memset(use, 1, n);
+    us_err err = {0};
+    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w, &err), US_OK);
+    assert_true(w[1] > 0.3f);                   /* the article mean matters */
+    for (int k = 1; k < L; k++)                 /* no positives: identity */
+        for (int j = 0; j < D; j++) assert_true(w[k * D + j] == (j == 0 ? 1.0f : 0.0f));
+    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
+    assert_memory_equal(w, w2, sizeof w);       /* deterministic */
+    /* Fresh articles: lower log loss than the first stage alone. */
+    size_t m = synth(T, Y, lang, g, 400, 2);
+    double before = log_loss(T, Y, m);
+    for (size_t s = 0, e; s < m; s = e) {
+        for (e = s + 1; e < m && g[e] == g[s]; e++) {}
+        us_stack_apply(w, L, lang[s], T + s * L, e - s);
+    }
+    double after = log_loss(T, Y, m);
+    assert_true(after < before - 0.05);
+    /* Items outside 'use' are ignored: fitting on half gives other weights. */
+    for (size_t i = 0; i < n; i++) use[i] = g[i] % 2;
+    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
+    assert_true(memcmp(w, w2, sizeof w) != 0);
+    free(P); free(T); free(Y); free(g); free(lang); free(use);
+}
+
+/* A model with a techniques head (zero weights) and optionally STK1. */
+static us_mfw *small_model(const float *stack)
+{
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    fc.bucket_bits = 10;
+    static us_head_build heads[US_N_TASKS];
+    memset(heads, 0, sizeof heads);
+    us_err err = {0};
+    us_head_build *h = &heads[US_TASK_TECHNIQUES];
+    h->present = 1;
+    assert_int_equal(us_linear_init(&h->lin, 1u << fc.bucket_bits, L, &err), US_OK);
+    for (int k = 0; k < L; k++) h->lin.b[k] = -1.0f + 0.1f * (float)k;
+    for (int r = 0; r < US_THR_ROWS; r++)
+        for (int k = 0; k < L; k++) h->thr[r][k] = 0.3f;
+    if (stack) {
+        h->has_stack = 1;
+        memcpy(h->stack, stack, sizeof h->stack);
+    }
+    us_mfw *w = NULL;
+    assert_int_equal(us_model_build(&fc, heads, NULL, "test=1", &w, &err), US_OK);
+    us_linear_fini(&h->lin);
+    return w;
+}
+
+static us_model *load(us_mfw *w, void **mem, us_err *err)
+{
+    size_t len = 0;
+    assert_int_equal(us_mfw_to_memory(w, 0, mem, &len, err), US_OK);
+    us_mfw_free(w);
+    return us_model_load_memory(*mem, len, err);
+}
+
+static void test_model_round_trip(void **state)
+{
+    (void)state;
+    float sw[L * D];
+    random_probs(sw, D, 3);                     /* any weights will do */
+    for (int i = 0; i < L * D; i++) sw[i] -= 0.5f;
+    void *mem0 = NULL, *mem1 = NULL;
+    us_err err = {0};
+    us_model *plain = load(small_model(NULL), &mem0, &err);
+    us_model *stacked = load(small_model(sw), &mem1, &err);
+    assert_non_null(plain);
+    assert_non_null(stacked);
+    assert_null(plain->heads[US_TASK_TECHNIQUES].stack);
+    assert_memory_equal(stacked->heads[US_TASK_TECHNIQUES].stack, sw, sizeof sw);
+    /* analyze = first stage, then us_stack_apply over the article */
+    const char *text = "One paragraph here.\n\nAnother one, angrier!\nA third.\n";
+    us_analyze_opts o = {"fr", 0, US_DO_TECHNIQUES};
+    us_analysis *a = NULL, *b = NULL;
+    assert_int_equal(us_analyze(plain, text, strlen(text), &o, &a, &err), US_OK);
+    assert_int_equal(us_analyze(stacked, text, strlen(text), &o, &b, &err), US_OK);
+    assert_int_equal(a->n_paras, 3);
+    assert_int_equal(b->n_paras, 3);
+    float P[3 * L];
+    for (size_t i = 0; i < 3; i++) memcpy(P + i * L, a->paras[i].prob, L * sizeof *P);
+    us_stack_apply(sw, L, 1, P, 3);
+    for (size_t i = 0; i < 3; i++) {
+        uint32_t want = 0;
+        for (int k = 0; k < L; k++) {
+            assert_true(P[i * L + k] == b->paras[i].prob[k]);
+            want |= (uint32_t)(P[i * L + k] >= 0.3f) << k;
+        }
+        assert_int_equal(b->paras[i].techniques, want);
+    }
+    us_analysis_free(a);
+    us_analysis_free(b);
+    us_model_free(plain);
+    us_model_free(stacked);
+    free(mem0);
+    free(mem1);
+    /* A short or non-finite STK1 is an error, not a crash. */
+    for (int bad = 0; bad < 2; bad++) {
+        us_mfw *w = small_model(NULL);
+        unsigned char blob[8 + 4 * L * D];
+        memset(blob, 0, sizeof blob);
+        us_put_u32le(blob, L);
+        us_put_u32le(blob + 4, D);
+        if (bad) us_put_f32le(blob + 8, NAN);
+        assert_int_equal(us_mfw_add(w, "STK1", blob, bad ? sizeof blob : 12, &err), US_OK);
+        void *mem = NULL;
+        us_model *m = load(w, &mem, &err);
+        assert_null(m);
+        assert_non_null(strstr(err.msg, "STK1"));
+        free(mem);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_features_mean_what_they_say),
+        cmocka_unit_test(test_fit_learns_article_context),
+        cmocka_unit_test(test_model_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,9 +1,10 @@
 /* tiny_model.h -- a small, deterministic, valid unspin model built in memory.
  *
  * Shared by the fuzz targets (fuzz_mfile, fuzz_analyze) and the fault-injection
- * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads,
- * pseudo-random weights in [-1, 1] and thresholds of 0.5, so that some labels
- * fire and the explanation and JSON paths run. About 54 KB serialised.
+ * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads
+ * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
+ * thresholds of 0.5, so that some labels fire and the explanation and JSON
+ * paths run. About 56 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -37,6 +38,11 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         /* thresholds: 0.5 everywhere, whatever the shape of 'thr' (per language rows) */
         float *thr = (float *)(void *)&h->thr;
         for (size_t i = 0; i < sizeof h->thr / sizeof(float); i++) thr[i] = 0.5f;
+        if (t == US_TASK_TECHNIQUES) {   /* the second stage (STK1), so fuzzing reaches it */
+            h->has_stack = 1;
+            for (size_t i = 0; i < (size_t)L * US_STACK_D; i++)
+                h->stack[i] = (float)((int)(us_splitmix64(&st) % 2001) - 1000) / 1000.0f;
+        }
     }
     if (rc == US_OK)
         rc = us_model_build(&cfg, heads, NULL, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);

@@ -155,15 +155,15 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
         if (!a->paras) goto oom;
         /* Pass 1: each paragraph's own score. */
-        uint32_t ordinal = 0;
         for (uint32_t l = 0; l < tp->n_lines; l++) {
             if (!us_line_nonempty(tp, l)) continue;
+            uint32_t ordinal = (uint32_t)a->n_paras;   /* among the non-empty lines */
             us_para_result *p = &a->paras[a->n_paras++];
             const us_range *r = &tp->lines[l];
             p->line = l + 1;
             p->start_cp = r->start_cp; p->end_cp = r->end_cp;
             p->start_byte = r->start_byte; p->end_byte = r->end_byte;
-            if ((rc = unit_features(sc, lang, l, ordinal++, wvp, 0)) != US_OK) goto oom;
+            if ((rc = unit_features(sc, lang, l, ordinal, wvp, 0)) != US_OK) goto oom;
             float z[US_N_TECH_LABELS];
             us_qlinear_score(&ht->q, xp, z);
             if (wvp) us_wordvec_add(wvp, fzp, 0, z);
@@ -171,22 +171,14 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             memcpy(p->prob, z, sizeof z);
             memcpy(p->prob_text, z, sizeof z);
         }
-        /* The article around each paragraph (stack.h). */
-        if (ht->stack && a->n_paras) {
-            float *P = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof *P);
-            if (!P) goto oom;
-            for (size_t q = 0; q < a->n_paras; q++)
-                memcpy(P + q * US_N_TECH_LABELS, a->paras[q].prob, sizeof a->paras[q].prob);
-            us_stack_apply(ht->stack, US_N_TECH_LABELS, lang, P, a->n_paras);
-            for (size_t q = 0; q < a->n_paras; q++)
-                memcpy(a->paras[q].prob, P + q * US_N_TECH_LABELS, sizeof a->paras[q].prob);
-            us_free(P);
-        }
+        /* The article around each paragraph (stack.h), in place. */
+        if (ht->stack)
+            us_stack_apply(ht->stack, US_N_TECH_LABELS, lang, a->paras->prob, a->n_paras,
+                           sizeof *a->paras);
         /* Pass 2: decisions, their evidence, spans. */
-        ordinal = 0;
-        for (size_t q = 0; q < a->n_paras; q++, ordinal++) {
+        for (size_t q = 0; q < a->n_paras; q++) {
             us_para_result *p = &a->paras[q];
-            uint32_t l = p->line - 1;
+            uint32_t l = p->line - 1, ordinal = (uint32_t)q;
             for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
                 if (p->prob[k] >= ht->thr[thr_row * US_N_TECH_LABELS + k]) p->techniques |= 1u << k;
             if (opts->explain && p->techniques) {

@@ -28,14 +28,20 @@ typedef struct agg {
     size_t i1[MAX_LABELS];            /* paragraph holding top1 */
 } agg;
 
-static void agg_init(agg *a, const float *P, size_t n, uint32_t L)
+/* Row i of probabilities laid out 'stride' bytes apart. */
+static inline const float *row_at(const float *P, size_t i, size_t stride)
+{
+    return (const float *)(const void *)((const char *)P + i * stride);
+}
+
+static void agg_init(agg *a, const float *P, size_t n, uint32_t L, size_t stride)
 {
     memset(a, 0, sizeof *a);
     a->n = n;
     for (uint32_t k = 0; k < L; k++) a->top1[k] = a->top2[k] = -1;
     for (size_t i = 0; i < n; i++)
         for (uint32_t k = 0; k < L; k++) {
-            double p = P[i * L + k];
+            double p = row_at(P, i, stride)[k];
             a->tot[k] += p;
             a->all += p;
             if (p > a->top1[k]) { a->top2[k] = a->top1[k]; a->top1[k] = p; a->i1[k] = i; }
@@ -80,19 +86,20 @@ static double dot(const float *w, const double *f)
     return z;
 }
 
-void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n)
+void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n, size_t stride)
 {
     if (!n || L > MAX_LABELS) return;
     agg a;
-    agg_init(&a, P, n, L);
+    agg_init(&a, P, n, L, stride);
     float prev[MAX_LABELS], cur[MAX_LABELS];
     double f[D];
     for (size_t i = 0; i < n; i++) {
-        float *row = P + i * L;
+        float *row = (float *)(void *)((char *)P + i * stride);
+        const float *next = i + 1 < n ? row_at(P, i + 1, stride) : NULL;
         memcpy(cur, row, L * sizeof *cur);    /* row is overwritten below */
         double own = row_sum(cur, L);
         for (uint32_t k = 0; k < L; k++) {
-            feat_row(&a, cur, i ? prev : NULL, i + 1 < n ? row + L : NULL, own, i, k, lang, f);
+            feat_row(&a, cur, i ? prev : NULL, next, own, i, k, lang, f);
             row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D, f))));
         }
         memcpy(prev, cur, L * sizeof *prev);
@@ -197,12 +204,11 @@ int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint3
         double wv[D] = {0};
         wv[0] = 1.0;                         /* identity: the first stage's logit */
         size_t r = 0, pos = 0;
-        for (size_t s = 0; s < n;) {
-            size_t e = s + 1;
-            while (e < n && g[e] == g[s]) e++;
+        for (size_t s = 0, e; s < n; s = e) {
+            e = us_stack_group_end(g, s, n);
             if (use[s]) {
                 agg a;
-                agg_init(&a, P + s * L, e - s, L);
+                agg_init(&a, P + s * L, e - s, L, L * sizeof *P);
                 for (size_t i = s; i < e; i++) {
                     const float *row = P + i * L;
                     feat_row(&a, row, i > s ? row - L : NULL, i + 1 < e ? row + L : NULL,
@@ -211,7 +217,6 @@ int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint3
                     pos += y[r++];
                 }
             }
-            s = e;
         }
         if (pos >= min_pos && pos < r) newton(F, y, r, wv);
         for (int j = 0; j < D; j++) w[(size_t)k * D + j] = (float)wv[j];

@@ -29,10 +29,21 @@
 #define US_STACK_LANGS 6      /* languages with training data: en fr ge it po ru */
 #define US_STACK_D 21         /* weights per technique, the bias last */
 
-/* Rewrites P (n paragraphs x L probabilities, one article in reading order)
- * with the second stage's probabilities. w: (L x US_STACK_D). lang: language
- * index, or < 0 / >= US_STACK_LANGS for one without training data. */
-void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n);
+/* Rewrites P (n paragraphs of one article in reading order, L probabilities
+ * each, rows 'stride' bytes apart: L * sizeof(float) when packed, or the
+ * size of a result struct holding them) with the second stage's
+ * probabilities. w: (L x US_STACK_D). lang: language index, or < 0 / >=
+ * US_STACK_LANGS for one without training data. */
+void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n, size_t stride);
+
+/* End of the article group that starts at item s: items of one article are
+ * contiguous and share g. */
+static inline size_t us_stack_group_end(const uint32_t *g, size_t s, size_t n)
+{
+    size_t e = s + 1;
+    while (e < n && g[e] == g[s]) e++;
+    return e;
+}
 
 /* Training items: n paragraphs with first-stage probabilities P (n x L),
  * label masks Y, language, and article group g (paragraphs of one article are

@@ -65,6 +65,10 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
 
 /* ---- folds -------------------------------------------------------------- */
 
+/* Seed of the inner folds (threshold tuning, the second stage's training
+ * data); differs from any outer CV seed. */
+#define INNER_FOLD_SEED 7777
+
 uint32_t us_fold_of(const char *id, uint64_t seed, uint32_t k)
 {
     uint64_t x = 0;
@@ -408,7 +412,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         Yc[r] = Y[i];
         g[r] = c->par_art[i];
         lang[r] = a->lang;
-        fold[r] = (uint8_t)us_fold_of(a->id, 7777, K);
+        fold[r] = (uint8_t)us_fold_of(a->id, INNER_FOLD_SEED, K);
         r++;
     }
     float w[US_MAX_LABELS * US_STACK_D];
@@ -418,8 +422,8 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         if ((rc = us_stack_fit(P, Yc, lang, g, in, m, L, cfg->min_pos_thr, w, err)) != US_OK)
             goto out;
         for (size_t s = 0, e; s < m; s = e) {
-            for (e = s + 1; e < m && g[e] == g[s]; e++) {}
-            if (!in[s]) us_stack_apply(w, L, lang[s], P2 + s * L, e - s);
+            e = us_stack_group_end(g, s, m);
+            if (!in[s]) us_stack_apply(w, L, lang[s], P2 + s * L, e - s, L * sizeof *P2);
         }
     }
     memset(in, 1, m);
@@ -479,7 +483,8 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
                 size_t art = t < 2 ? i : c->par_art[i];
                 int has = t < 2 ? c->art_has[t][i] : 1;
                 if (!has || (art_in && !art_in[art])) continue;
-                if (f >= 0 && us_fold_of(ds->arts[art].id, 7777, K) == (uint32_t)f) continue;
+                if (f >= 0 && us_fold_of(ds->arts[art].id, INNER_FOLD_SEED, K) == (uint32_t)f)
+                    continue;
                 j->mask[i] = 1;
             }
         }

@@ -10,6 +10,7 @@
 
 #define L US_N_TECH_LABELS
 #define D US_STACK_D
+#define ROW (L * sizeof(float))   /* packed rows */
 
 static float sigm(double z) { return (float)(1.0 / (1.0 + exp(-z))); }
 
@@ -35,13 +36,13 @@ static void test_features_mean_what_they_say(void **state)
     /* 0: the paragraph's own probability (logit in, sigmoid out = identity) */
     only_feature(w, 0);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 0, P, N);
+    us_stack_apply(w, L, 0, P, N, ROW);
     for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - P0[i]) < 1e-6f);
     /* 3 and 4: the neighbours' first-stage values, not the rewritten ones */
     for (int j = 3; j <= 4; j++) {
         only_feature(w, j);
         memcpy(P, P0, sizeof P);
-        us_stack_apply(w, L, 2, P, N);
+        us_stack_apply(w, L, 2, P, N, ROW);
         for (size_t i = 0; i < N; i++)
             for (int k = 0; k < L; k++) {
                 int nb = j == 3 ? (int)i - 1 : (int)i + 1;
@@ -52,7 +53,7 @@ static void test_features_mean_what_they_say(void **state)
     /* 2: the maximum over the other paragraphs */
     only_feature(w, 2);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 1, P, N);
+    us_stack_apply(w, L, 1, P, N, ROW);
     for (size_t i = 0; i < N; i++)
         for (int k = 0; k < L; k++) {
             float mx = 0;
@@ -63,22 +64,22 @@ static void test_features_mean_what_they_say(void **state)
     /* 5: the sum over techniques; 8 + lang: the language; 20: the bias */
     only_feature(w, 5);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 0, P, N);
+    us_stack_apply(w, L, 0, P, N, ROW);
     double s0 = 0;
     for (int k = 0; k < L; k++) s0 += P0[k];
     assert_true(fabsf(P[0] - sigm(s0)) < 1e-5f);
     only_feature(w, 8 + 4);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 4, P, N);
+    us_stack_apply(w, L, 4, P, N, ROW);
     assert_true(fabsf(P[0] - sigm(1.0)) < 1e-6f);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 7, P, N);      /* es: no training data, 1/6 of each language */
+    us_stack_apply(w, L, 7, P, N, ROW);      /* es: no training data, 1/6 of each language */
     assert_true(fabsf(P[0] - sigm(1.0 / 6)) < 1e-6f);
     /* A one-paragraph article has no others: features 2, 3, 4 and 6 are 0. */
     for (int j = 2; j <= 6; j += (j == 4 ? 2 : 1)) {
         only_feature(w, j);
         memcpy(P, P0, L * sizeof *P);
-        us_stack_apply(w, L, 0, P, 1);
+        us_stack_apply(w, L, 0, P, 1, ROW);
         assert_true(fabsf(P[0] - 0.5f) < 1e-6f);
     }
 }
@@ -137,8 +138,8 @@ static void test_fit_learns_article_context(void **state)
     size_t m = synth(T, Y, lang, g, 400, 2);
     double before = log_loss(T, Y, m);
     for (size_t s = 0, e; s < m; s = e) {
-        for (e = s + 1; e < m && g[e] == g[s]; e++) {}
-        us_stack_apply(w, L, lang[s], T + s * L, e - s);
+        e = us_stack_group_end(g, s, m);
+        us_stack_apply(w, L, lang[s], T + s * L, e - s, ROW);
     }
     double after = log_loss(T, Y, m);
     assert_true(after < before - 0.05);
@@ -206,7 +207,7 @@ static void test_model_round_trip(void **state)
     assert_int_equal(b->n_paras, 3);
     float P[3 * L];
     for (size_t i = 0; i < 3; i++) memcpy(P + i * L, a->paras[i].prob, L * sizeof *P);
-    us_stack_apply(sw, L, 1, P, 3);
+    us_stack_apply(sw, L, 1, P, 3, ROW);
     for (size_t i = 0; i < 3; i++) {
         uint32_t want = 0;
         for (int k = 0; k < L; k++) {

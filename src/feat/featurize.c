@@ -283,8 +283,20 @@ static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, ch
 /* At most 8 orders (the model loader's limit) over a padded word. */
 #define MAX_GRAMS (8 * (MAX_WORD_CP + 2))
 
-/* Pushes the character n-grams of a word; 'wt' is the unit weight (times
- * w_char for the value). */
+/* Pushes unnamed character n-gram buckets b[0..k) of one word; 'wt' is the
+ * unit weight (times w_char for the value). Linear n-grams are flagged and
+ * enter the norm as wt^2 each. */
+static inline void push_char_buckets(us_fz *fz, const uint32_t *b, size_t k, float wt)
+{
+    uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
+    float v = wt * fz->cfg.w_char;
+    for (size_t j = 0; j < k; j++) {
+        push_idx(fz, b[j] | lin, v, NULL, 0);
+        if (lin) fz->lin_w2 += (double)wt * wt;
+    }
+}
+
+/* Pushes the character n-grams of a word, named in explain mode. */
 static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float wt)
 {
     char pad[MAX_NORM + 2];
@@ -292,16 +304,13 @@ static void add_char_ngrams(us_fz *fz, const char *norm, size_t n, float wt)
     uint8_t at[MAX_GRAMS][2];
     size_t k = char_ngram_buckets(fz, norm, n, pad, b, fz->explain ? at : NULL, MAX_GRAMS);
     if (k == SIZE_MAX) return;   /* cannot happen: MAX_GRAMS covers every order */
+    if (!fz->explain) { push_char_buckets(fz, b, k, wt); return; }
     uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
     for (size_t j = 0; j < k; j++) {
         if (lin) fz->lin_w2 += (double)wt * wt;
-        if (fz->explain) {
-            char name[MAX_NORM + 8];
-            int len = snprintf(name, sizeof name, "c:%.*s", at[j][1] - at[j][0], pad + at[j][0]);
-            push_idx(fz, b[j] | lin, wt * fz->cfg.w_char, name, len < 0 ? 0 : (size_t)len);
-        } else {
-            push_idx(fz, b[j] | lin, wt * fz->cfg.w_char, NULL, 0);
-        }
+        char name[MAX_NORM + 8];
+        int len = snprintf(name, sizeof name, "c:%.*s", at[j][1] - at[j][0], pad + at[j][0]);
+        push_idx(fz, b[j] | lin, wt * fz->cfg.w_char, name, len < 0 ? 0 : (size_t)len);
     }
 }
 
@@ -416,7 +425,6 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     uint64_t wseed = ns_seed(fz, ctx ? US_NS_CTX : US_NS_WORD);
     uint64_t bseed = ns_seed(fz, US_NS_BIGRAM), lseed = ns_seed(fz, US_NS_LANGWORD);
     float w_tok = weight * (ctx ? c->w_ctx : c->w_word), w_bi = weight * c->w_bigram;
-    float w_ch = weight * c->w_char;
     char prev_name[MAX_NORM];
     size_t prev_len = 0;
     /* Cache entries are looked up TC_AHEAD tokens in advance (keys in a
@@ -465,10 +473,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                 for (uint32_t j = 0; j < e->n_char; j++)
                     __builtin_prefetch(&fz->slot[slot_home(e->b_char[j] | lin, mask)]);
             }
-            for (uint32_t j = 0; j < e->n_char; j++) {
-                push_idx(fz, e->b_char[j] | lin, w_ch, NULL, 0);
-                if (lin) fz->lin_w2 += (double)weight * weight;
-            }
+            push_char_buckets(fz, e->b_char, e->n_char, weight);
             continue;
         }
         size_t n = token_norm(t, tok, norm, sizeof norm);

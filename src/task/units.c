@@ -16,12 +16,21 @@ int us_line_nonempty(const us_text *t, uint32_t line)
     return line < t->n_lines && t->lines[line].tok_end > t->lines[line].tok_begin;
 }
 
-int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
+/* Starts a unit of about n_tokens tokens; 'paragraph' units (paragraphs and
+ * spans, the techniques head's) count character n-grams linearly under
+ * US_CHAR_LINEAR_PARAS, articles only under US_CHAR_LINEAR_ALL. */
+static void unit_begin(us_fz *fz, int lang, int paragraph, uint32_t n_tokens)
 {
     us_fz_reset(fz);
     fz->lang = lang;
-    fz->lin_active = fz->cfg.char_linear == US_CHAR_LINEAR_ALL;
-    us_fz_expect(fz, (uint32_t)t->n_toks);
+    fz->lin_active = paragraph ? fz->cfg.char_linear != US_CHAR_LINEAR_NONE
+                               : fz->cfg.char_linear == US_CHAR_LINEAR_ALL;
+    us_fz_expect(fz, n_tokens);
+}
+
+int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
+{
+    unit_begin(fz, lang, 0, (uint32_t)t->n_toks);
     us_fz_add_tokens(fz, t, 0, (uint32_t)t->n_toks, 1.0f, 0);
     us_fz_add_cues(fz, t, 0, (uint32_t)t->n_toks);
     add_lang(fz, lang);
@@ -30,10 +39,7 @@ int us_unit_article(us_fz *fz, const us_text *t, int lang, us_fvec *out)
 
 int us_unit_span(us_fz *fz, const us_text *t, int lang, uint32_t a, uint32_t b, us_fvec *out)
 {
-    us_fz_reset(fz);
-    fz->lang = lang;
-    fz->lin_active = fz->cfg.char_linear != US_CHAR_LINEAR_NONE;
-    us_fz_expect(fz, b - a);
+    unit_begin(fz, lang, 1, b - a);
     us_fz_add_tokens(fz, t, a, b, 1.0f, 0);
     us_fz_add_cues(fz, t, a, b);
     add_lang(fz, lang);
@@ -44,10 +50,7 @@ int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint
                       us_fvec *out)
 {
     const us_range *r = &t->lines[line];
-    us_fz_reset(fz);
-    fz->lang = lang;
-    fz->lin_active = fz->cfg.char_linear != US_CHAR_LINEAR_NONE;
-    us_fz_expect(fz, r->tok_end - r->tok_begin);
+    unit_begin(fz, lang, 1, r->tok_end - r->tok_begin);
     us_fz_add_tokens(fz, t, r->tok_begin, r->tok_end, 1.0f, 0);
     us_fz_add_cues(fz, t, r->tok_begin, r->tok_end);
     /* Neighbouring non-empty lines: techniques run across paragraph breaks. */

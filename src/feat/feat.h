@@ -72,6 +72,7 @@ typedef struct us_fz_slot {
 
 typedef struct us_tokfeat us_tokfeat;   /* per-token cache entry (featurize.c) */
 #define US_FZ_MEMO_BITS 6
+#define US_FZ_NO_CTX UINT32_MAX   /* ctx_memo: the word has no feature (empty normal form) */
 #define US_FZ_TC_BITS 12      /* token cache: 1 << US_FZ_TC_BITS entries */
 
 typedef struct us_fz {
@@ -83,6 +84,10 @@ typedef struct us_fz {
     uint32_t cap_slot;            /* slots in use now (us_fz_expect sizes it per unit) */
     uint32_t cap_alloc;           /* slots allocated */
     us_tokfeat *tc;               /* token cache (allocated on first use) */
+    uint32_t *ctx_memo;           /* per token of the text tokenised as ctx_gen: 1 + its
+                                     context-namespace bucket, US_FZ_NO_CTX, or 0 = unknown */
+    size_t cap_ctx_memo;
+    uint64_t ctx_gen;
     int lang;                     /* language of the unit (lang_words), -1 = unknown */
     int lin_active;               /* this unit's character n-grams are linear */
     double lin_w2;                /* sum of squared unit weights of linear n-grams */

@@ -72,6 +72,7 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->acc_name);
     us_free(fz->slot);
     us_free(fz->tc);
+    us_free(fz->ctx_memo);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
@@ -336,6 +337,7 @@ static size_t token_norm(const us_text *t, const us_token *tok, char *out, size_
  * hashing. Not used in explain mode, which needs the names. */
 #define TC_BITS US_FZ_TC_BITS
 #define TC_MAX_RAW 24
+_Static_assert(TC_MAX_RAW <= 24, "raw_eq compares at most 24 bytes");
 #define TC_MAX_CHAR 72
 
 struct us_tokfeat {
@@ -376,6 +378,30 @@ static inline uint64_t raw_key(const char *p, size_t n, uint16_t kind)
     return h | 1;
 }
 
+/* a[0..n) == b[0..n) for n <= TC_MAX_RAW, with overlapping word loads (no
+ * library call: this runs for every token). */
+static inline int raw_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y, x2, y2;
+    if (n >= 8) {
+        memcpy(&x, a, 8); memcpy(&y, b, 8);
+        memcpy(&x2, a + n - 8, 8); memcpy(&y2, b + n - 8, 8);
+        if ((x ^ y) | (x2 ^ y2)) return 0;
+        if (n <= 16) return 1;
+        memcpy(&x, a + 8, 8); memcpy(&y, b + 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t p, q, p2, q2;
+        memcpy(&p, a, 4); memcpy(&q, b, 4);
+        memcpy(&p2, a + n - 4, 4); memcpy(&q2, b + n - 4, 4);
+        return ((p ^ q) | (p2 ^ q2)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* The key of token 'tok', or 0 when it is too long to cache. */
 static inline uint64_t tok_key(const us_text *t, const us_token *tok)
 {
@@ -393,7 +419,7 @@ static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok
     if (!key || !fz->tc) return NULL;
     const char *raw = t->text + tok->start_byte;
     us_tokfeat *e = &fz->tc[key >> (64 - TC_BITS)];
-    if (e->key == key && e->raw_len == n && e->kind == tok->kind && !memcmp(e->raw, raw, n))
+    if (e->key == key && e->raw_len == n && e->kind == tok->kind && raw_eq(e->raw, raw, n))
         return e;
     char norm[MAX_NORM];
     size_t nl = token_norm(t, tok, norm, sizeof norm);
@@ -416,6 +442,38 @@ static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok
     return e;
 }
 
+/* The context-bucket memo of text 't' (cleared when 't' is a new text), or
+ * NULL: a paragraph's neighbours are added as context to two other
+ * paragraphs (and the article's words were seen already), so each word's
+ * context bucket is found once per text. */
+static uint32_t *ctx_memo(us_fz *fz, const us_text *t)
+{
+    if (!t->gen) return NULL;
+    if (fz->ctx_gen == t->gen) return fz->ctx_memo;
+    if (t->n_toks > fz->cap_ctx_memo) {
+        uint32_t *m = us_realloc(fz->ctx_memo, t->n_toks * sizeof *m);
+        if (!m) return NULL;   /* only slower */
+        fz->ctx_memo = m;
+        fz->cap_ctx_memo = t->n_toks;
+    }
+    if (t->n_toks) memset(fz->ctx_memo, 0, t->n_toks * sizeof *fz->ctx_memo);
+    fz->ctx_gen = t->gen;
+    return fz->ctx_memo;
+}
+
+/* Context features of tokens [a, b) when every word's bucket is memoised;
+ * returns 0 (nothing added) otherwise. */
+static int add_ctx_memoised(us_fz *fz, const us_text *t, const uint32_t *memo, uint32_t a,
+                            uint32_t b, float w)
+{
+    for (uint32_t i = a; i < b; i++)
+        if (t->toks[i].kind == US_TOK_WORD && !memo[i]) return 0;
+    for (uint32_t i = a; i < b; i++)
+        if (t->toks[i].kind == US_TOK_WORD && memo[i] != US_FZ_NO_CTX)
+            push_idx(fz, memo[i] - 1, w, NULL, 0);
+    return 1;
+}
+
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx)
 {
     const us_feat_cfg *c = &fz->cfg;
@@ -433,6 +491,9 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     uint64_t ring[RING] = {0};
     int use_tc = !fz->explain &&
                  (fz->tc || (fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc)));
+    uint32_t *memo = use_tc ? ctx_memo(fz, t) : NULL;   /* explain mode needs the names */
+    uint64_t cseed = ns_seed(fz, US_NS_CTX);
+    if (ctx && memo && add_ctx_memoised(fz, t, memo, a, b, w_tok)) return;
     if (use_tc)
         for (uint32_t j = a; j < b && j < a + TC_AHEAD; j++) {
             ring[j % RING] = tok_key(t, &t->toks[j]);
@@ -448,11 +509,16 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                 __builtin_prefetch(&fz->tc[k >> (64 - TC_BITS)]);
             }
             if (ctx && tok->kind != US_TOK_WORD) continue;
+            if (ctx && memo && memo[i]) {
+                if (memo[i] != US_FZ_NO_CTX) push_idx(fz, memo[i] - 1, w_tok, NULL, 0);
+                continue;
+            }
             e = tc_get(fz, t, tok, ring[i % RING]);
         } else if (ctx && tok->kind != US_TOK_WORD) {
             continue;
         }
         if (e) {   /* the same pushes as below, from the cache */
+            if (memo && tok->kind == US_TOK_WORD) memo[i] = e->b_ctx + 1;
             push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
             if (ctx) continue;
             if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
@@ -477,8 +543,13 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             continue;
         }
         size_t n = token_norm(t, tok, norm, sizeof norm);
-        if (n == 0) continue;
+        int memo_it = memo && tok->kind == US_TOK_WORD;   /* also from a word pass */
+        if (n == 0) {
+            if (memo_it) memo[i] = US_FZ_NO_CTX;
+            continue;
+        }
         uint64_t h = us_hash64(norm, n, wseed);
+        if (memo_it) memo[i] = bucket_of(fz, ctx ? h : us_hash64(norm, n, cseed)) + 1;
         if (fz->explain) {
             char name[MAX_NORM + 8];
             int k = snprintf(name, sizeof name, "%s%.*s", ctx ? "ctx:" : "w:", (int)n, norm);

@@ -23,6 +23,7 @@ static double logit_clip(double p)
 typedef struct agg {
     size_t n;
     double all;                       /* sum of every probability */
+    double log_n;                     /* log(1 + n), the same for every row */
     double tot[MAX_LABELS];           /* per label: sum over paragraphs */
     double top1[MAX_LABELS], top2[MAX_LABELS];
     size_t i1[MAX_LABELS];            /* paragraph holding top1 */
@@ -38,6 +39,7 @@ static void agg_init(agg *a, const float *P, size_t n, uint32_t L, size_t stride
 {
     memset(a, 0, sizeof *a);
     a->n = n;
+    a->log_n = log(1.0 + (double)n);
     for (uint32_t k = 0; k < L; k++) a->top1[k] = a->top2[k] = -1;
     for (size_t i = 0; i < n; i++)
         for (uint32_t k = 0; k < L; k++) {
@@ -63,7 +65,7 @@ static void feat_row(const agg *a, const float *row, const float *prev, const fl
     f[4] = next ? next[k] : 0.0;
     f[5] = own;
     f[6] = n > 1 ? (a->all - own) / (double)(n - 1) : 0.0;
-    f[7] = log(1.0 + (double)n);
+    f[7] = a->log_n;
     for (int j = 0; j < US_STACK_LANGS; j++) {
         double oh = lang >= 0 && lang < US_STACK_LANGS ? (j == lang) : 1.0 / US_STACK_LANGS;
         f[8 + j] = oh;

@@ -100,6 +100,8 @@ typedef struct us_text {
                                          trailing '\n' is not counted */
     us_range *sents; size_t n_sents;  /* sentences; never cross a line boundary */
     size_t cap_toks, cap_lines, cap_sents;  /* reused by the next us_text_tokenize */
+    uint64_t gen;    /* different for every us_text_tokenize call of the process (0 = never
+                        tokenised): per-text caches elsewhere are keyed on it */
 } us_text;
 
 void us_text_init(us_text *t);

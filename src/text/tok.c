@@ -9,6 +9,7 @@
  * abbreviations, full UAX #29 word/sentence segmentation, any allocation per
  * token (the arrays in us_text are grown by doubling and reused).
  * Offsets are uint32_t; US_TEXT_MAX_BYTES keeps them in range. */
+#include <stdatomic.h>
 #include <string.h>
 #include <utf8proc.h>
 #include "text/text.h"
@@ -239,8 +240,8 @@ static int in_list(const us_text *t, const us_token *k, const char *const *list,
     if (len >= sizeof buf) return 0;
     size_t m = us_tok_norm(t->text + k->start_byte, len, buf, sizeof buf - 1);
     buf[m] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(buf, list[i]) == 0) return 1;
+    for (size_t i = 0; i < n; i++)   /* first byte first: this runs at every full stop */
+        if (buf[0] == list[i][0] && strcmp(buf, list[i]) == 0) return 1;
     return 0;
 }
 
@@ -450,6 +451,8 @@ static int64_t scan_line(us_text *t, size_t ls, size_t le, uint32_t cp0)
 
 int us_text_tokenize(us_text *t, const char *s, size_t len, us_err *err)
 {
+    static _Atomic uint64_t last_gen;
+    t->gen = atomic_fetch_add(&last_gen, 1) + 1;
     t->text = s;
     t->len = len;
     t->n_toks = t->n_lines = t->n_sents = 0;

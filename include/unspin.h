@@ -51,6 +51,11 @@ typedef struct us_model us_model;
 
 /* Loads and verifies a model file (.usm). NULL + err on any problem. */
 us_model *us_model_load(const char *path, us_err *err);
+/* Loads only what analyses with these tasks (us_analyze_opts.tasks bits, 0 =
+ * all) need; the other sections of the file are neither read nor checked,
+ * so a program that predicts one subtask starts faster. Analyses asking for
+ * other tasks get nothing for them. */
+us_model *us_model_load_for(const char *path, int tasks, us_err *err);
 /* The same from bytes in memory (copied). */
 us_model *us_model_load_memory(const void *data, size_t len, us_err *err);
 void us_model_free(us_model *m);

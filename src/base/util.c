@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <xxhash.h>
 #include "base.h"
+#include "hash.h"
 
 /* ---- CRC-32C (Castagnoli), reflected, table-driven ---------------------- */
 
@@ -104,7 +104,7 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
 
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed)
 {
-    return (uint64_t)XXH3_64bits_withSeed(p, n, (XXH64_hash_t)seed);
+    return us_hash64_fast(p, n, seed);
 }
 
 /* ---- progress ------------------------------------------------------------ */

@@ -46,5 +46,7 @@ struct us_model;
 /* Loads 'path', or the default model when path is NULL; on failure prints the
  * error (with a HINT when there is no model at all) and returns NULL. */
 struct us_model *cli_load_model(const char *path);
+/* The same, reading only what analyses with these us_analyze_opts.tasks need. */
+struct us_model *cli_load_model_for(const char *path, int tasks);
 
 #endif

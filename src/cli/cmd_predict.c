@@ -138,7 +138,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (us_lang_find(lang) < 0)
         cli_info("language '%s' was not seen in training; predicting from shared features", lang);
-    us_model *m = cli_load_model(model_path);
+    us_model *m = cli_load_model_for(model_path, 1 << task);   /* only that head is read */
     if (!m) return EXIT_RUNTIME;
     us_err err = {0};
     cli_doc *docs;

@@ -79,7 +79,9 @@ const char *cli_default_model(void)
     return NULL;
 }
 
-us_model *cli_load_model(const char *path)
+us_model *cli_load_model(const char *path) { return cli_load_model_for(path, 0); }
+
+us_model *cli_load_model_for(const char *path, int tasks)
 {
     if (!path && !(path = cli_default_model())) {
         cli_error("no model given and no default model found\n"
@@ -87,7 +89,7 @@ us_model *cli_load_model(const char *path)
         return NULL;
     }
     us_err err = {0};
-    us_model *m = us_model_load(path, &err);
+    us_model *m = tasks ? us_model_load_for(path, tasks, &err) : us_model_load(path, &err);
     if (!m) cli_fail(&err);
     return m;
 }

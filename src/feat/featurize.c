@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/hash.h"
 #include "feat.h"
 
 #define MAX_NORM 64         /* bytes of a normalised word kept for hashing */
@@ -226,7 +227,7 @@ static void push(us_fz *fz, uint64_t h, float w, const char *name, size_t name_l
 /* Pushes a namespaced string feature; 'prefix' names it in explain mode. */
 void us_fz_push_str(us_fz *fz, int ns, const char *prefix, const char *s, size_t n, float w)
 {
-    uint64_t h = us_hash64(s, n, ns_seed(fz, ns));
+    uint64_t h = us_hash64_fast(s, n, ns_seed(fz, ns));
     if (fz->explain) {
         char name[MAX_NORM + 16];
         int k = snprintf(name, sizeof name, "%s%.*s", prefix, (int)n, s);
@@ -275,7 +276,7 @@ static size_t char_ngram_buckets(const us_fz *fz, const char *norm, size_t n, ch
             if (k == cap) return SIZE_MAX;
             size_t a = cp_off[i], b = cp_off[i + order];
             if (at) { at[k][0] = (uint8_t)a; at[k][1] = (uint8_t)b; }
-            out[k++] = bucket_of(fz, us_hash64(pad + a, b - a, seed));
+            out[k++] = bucket_of(fz, us_hash64_fast(pad + a, b - a, seed));
         }
     }
     return k;
@@ -425,9 +426,9 @@ static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok
     size_t nl = token_norm(t, tok, norm, sizeof norm);
     if (nl == 0) return NULL;
     e->key = 0;
-    e->h = us_hash64(norm, nl, ns_seed(fz, US_NS_WORD));
+    e->h = us_hash64_fast(norm, nl, ns_seed(fz, US_NS_WORD));
     e->b_word = bucket_of(fz, e->h);
-    e->b_ctx = bucket_of(fz, us_hash64(norm, nl, ns_seed(fz, US_NS_CTX)));
+    e->b_ctx = bucket_of(fz, us_hash64_fast(norm, nl, ns_seed(fz, US_NS_CTX)));
     size_t nc = 0;
     if (fz->cfg.char_min_n && tok->kind == US_TOK_WORD) {
         char pad[MAX_NORM + 2];
@@ -548,8 +549,8 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             if (memo_it) memo[i] = US_FZ_NO_CTX;
             continue;
         }
-        uint64_t h = us_hash64(norm, n, wseed);
-        if (memo_it) memo[i] = bucket_of(fz, ctx ? h : us_hash64(norm, n, cseed)) + 1;
+        uint64_t h = us_hash64_fast(norm, n, wseed);
+        if (memo_it) memo[i] = bucket_of(fz, ctx ? h : us_hash64_fast(norm, n, cseed)) + 1;
         if (fz->explain) {
             char name[MAX_NORM + 8];
             int k = snprintf(name, sizeof name, "%s%.*s", ctx ? "ctx:" : "w:", (int)n, norm);
@@ -589,7 +590,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
 void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight)
 {
     if (fz->n_fixed == US_FZ_MAX_FIXED) return;   /* callers add a handful */
-    uint64_t h = us_hash64(name, strlen(name), ns_seed(fz, ns));
+    uint64_t h = us_hash64_fast(name, strlen(name), ns_seed(fz, ns));
     uint32_t k = fz->n_fixed++;
     fz->fixed[k].idx = (uint32_t)(h >> (64 - fz->cfg.bucket_bits));
     fz->fixed[k].val = weight;

@@ -324,6 +324,7 @@ typedef struct rsec {
     uint32_t crc;
     uint64_t off;
     uint64_t len;
+    int checked;                 /* CRC verified (lazy files check at first use) */
 } rsec;
 
 struct us_mfile {
@@ -357,9 +358,10 @@ static uint64_t first_nonzero(const unsigned char *p, uint64_t from, uint64_t to
     return to;
 }
 
-/* Verifies p[0, n) as a model file. 'name' prefixes messages. On success fills
- * secs[] (room for US_MFILE_MAX_SECTIONS), *n_secs and *minor. */
-static int verify(const unsigned char *p, size_t n, const char *name, rsec *secs,
+/* Verifies p[0, n) as a model file ('lazy': all but the sections' CRCs).
+ * 'name' prefixes messages. On success fills secs[] (room for
+ * US_MFILE_MAX_SECTIONS), *n_secs and *minor. */
+static int verify(const unsigned char *p, size_t n, const char *name, int lazy, rsec *secs,
                   size_t *n_secs, uint16_t *minor, us_err *err)
 {
     if (n == 0) return us_err_set(err, US_EFORMAT, "%s: empty file (not an unspin model)", name);
@@ -468,10 +470,12 @@ static int verify(const unsigned char *p, size_t n, const char *name, rsec *secs
     if (bad != n)
         return us_err_set(err, US_EFORMAT, "%s: nonzero padding byte at offset %llu (file "
                           "corrupted)", name, (unsigned long long)bad);
-    for (uint32_t i = 0; i < count; i++)
-        if (us_crc32c(0, p + secs[i].off, (size_t)secs[i].len) != secs[i].crc)
+    for (uint32_t i = 0; i < count; i++) {
+        secs[i].checked = !lazy;
+        if (!lazy && us_crc32c(0, p + secs[i].off, (size_t)secs[i].len) != secs[i].crc)
             return us_err_set(err, US_ECHECKSUM, "%s: section %s checksum mismatch (file "
                               "corrupted)", name, secs[i].id);
+    }
     *n_secs = count;
     *minor = get_u16le(p + OFF_MINOR);
     return US_OK;
@@ -480,12 +484,12 @@ static int verify(const unsigned char *p, size_t n, const char *name, rsec *secs
 /* Verifies p[0, n) and wraps it in a new us_mfile that takes over 'map'
  * (length n) or 'raw'. On failure the caller still owns both. */
 static us_mfile *wrap(const unsigned char *p, size_t n, void *map, void *raw, const char *name,
-                      us_err *err)
+                      int lazy, us_err *err)
 {
     rsec secs[US_MFILE_MAX_SECTIONS];
     size_t n_secs = 0;
     uint16_t minor = 0;
-    if (verify(p, n, name, secs, &n_secs, &minor, err) != US_OK) return NULL;
+    if (verify(p, n, name, lazy, secs, &n_secs, &minor, err) != US_OK) return NULL;
     us_mfile *m = us_malloc(sizeof *m + n_secs * sizeof(rsec));
     if (!m) {
         us_err_set(err, US_ENOMEM, "%s: out of memory", name);
@@ -531,7 +535,7 @@ us_mfile *us_mfile_from_memory(const void *data, size_t len, us_err *err)
         return NULL;
     }
     if (len) memcpy(p, data, len);
-    us_mfile *m = wrap(p, len, NULL, raw, "<memory>", err);
+    us_mfile *m = wrap(p, len, NULL, raw, "<memory>", 0, err);
     if (!m) us_free(raw);
     return m;
 }
@@ -573,11 +577,12 @@ fail:;
     return NULL;
 }
 
-/* Opens and fully verifies the model file at 'path'. Regular files are
- * mapped read-only; other files (pipes) or a failed mmap use read(). Returns
- * NULL on failure with a message naming 'path': US_ENOTFOUND (no such file),
- * US_EIO, US_ENOMEM, US_ETOOBIG, US_EFORMAT, US_EVERSION, US_ECHECKSUM. */
-us_mfile *us_mfile_open(const char *path, us_err *err)
+/* Opens and verifies the model file at 'path' ('lazy': sections' CRCs at
+ * first use). Regular files are mapped read-only; other files (pipes) or a
+ * failed mmap use read(). Returns NULL on failure with a message naming
+ * 'path': US_ENOTFOUND (no such file), US_EIO, US_ENOMEM, US_ETOOBIG,
+ * US_EFORMAT, US_EVERSION, US_ECHECKSUM. */
+static us_mfile *open_file(const char *path, int lazy, us_err *err)
 {
     if (!path) {
         us_err_set(err, US_EINVAL, "us_mfile_open: NULL path");
@@ -612,7 +617,7 @@ us_mfile *us_mfile_open(const char *path, us_err *err)
         void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {
             close(fd);
-            us_mfile *m = wrap(map, size, map, NULL, path, err);
+            us_mfile *m = wrap(map, size, map, NULL, path, lazy, err);
             if (!m) munmap(map, size);
             return m;
         }
@@ -627,10 +632,14 @@ us_mfile *us_mfile_open(const char *path, us_err *err)
         else us_err_set(err, US_EIO, "%s: read error: %s", path, strerror(e));
         return NULL;
     }
-    us_mfile *m = wrap(p, len, NULL, raw, path, err);
+    us_mfile *m = wrap(p, len, NULL, raw, path, lazy, err);
     if (!m) us_free(raw);
     return m;
 }
+
+us_mfile *us_mfile_open(const char *path, us_err *err) { return open_file(path, 0, err); }
+
+us_mfile *us_mfile_open_lazy(const char *path, us_err *err) { return open_file(path, 1, err); }
 
 /* Unmaps or frees the file; every pointer from us_mfile_section dies. NULL is a no-op. */
 void us_mfile_close(us_mfile *m)
@@ -652,6 +661,27 @@ int us_mfile_section(const us_mfile *m, const char *id, const void **data, size_
         if (data) *data = m->base + m->secs[i].off;
         if (len) *len = (size_t)m->secs[i].len;
         return US_OK;
+    }
+    return US_ENOTFOUND;
+}
+
+/* us_mfile_section, with the section's CRC checked at its first use (files
+ * from us_mfile_open_lazy; other files were checked whole). Not thread-safe:
+ * for loaders. Returns US_OK, US_ENOTFOUND, or US_ECHECKSUM with a message. */
+int us_mfile_section_verified(us_mfile *m, const char *id, const void **data, size_t *len,
+                              us_err *err)
+{
+    if (!m || !id || strlen(id) != 4) return US_ENOTFOUND;
+    for (size_t i = 0; i < m->n_secs; i++) {
+        rsec *s = &m->secs[i];
+        if (memcmp(s->id, id, 4) != 0) continue;
+        if (!s->checked) {
+            if (us_crc32c(0, m->base + s->off, (size_t)s->len) != s->crc)
+                return us_err_set(err, US_ECHECKSUM, "section %s checksum mismatch (file "
+                                  "corrupted)", s->id);
+            s->checked = 1;
+        }
+        return us_mfile_section(m, id, data, len);
     }
     return US_ENOTFOUND;
 }

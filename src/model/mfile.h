@@ -60,6 +60,10 @@ typedef struct us_mfile us_mfile;
  * is wrong, with a HINT where useful. Errors: US_ENOTFOUND (no such file),
  * US_EIO, US_ENOMEM, US_ETOOBIG, US_EFORMAT, US_EVERSION, US_ECHECKSUM. */
 us_mfile *us_mfile_open(const char *path, us_err *err);
+/* The same with everything verified except the sections' CRCs, which
+ * us_mfile_section_verified checks when a section is first used: a program
+ * that needs a third of the model reads and checks only that third. */
+us_mfile *us_mfile_open_lazy(const char *path, us_err *err);
 /* Verifies a model held in memory; the bytes are copied into a 64-byte aligned
  * buffer, so 'data' may be freed afterwards. Messages say "<memory>". */
 us_mfile *us_mfile_from_memory(const void *data, size_t len, us_err *err);
@@ -68,6 +72,11 @@ void us_mfile_close(us_mfile *m);
  * the mapped file (64-byte aligned, never NULL, even for an empty section; valid
  * until us_mfile_close), *len. Returns US_ENOTFOUND if absent. */
 int us_mfile_section(const us_mfile *m, const char *id, const void **data, size_t *len);
+/* us_mfile_section with the section's CRC checked on its first use (lazy
+ * files; others were checked whole). Not thread-safe (loaders only). Returns
+ * US_OK, US_ENOTFOUND, or US_ECHECKSUM with a message naming the section. */
+int us_mfile_section_verified(us_mfile *m, const char *id, const void **data, size_t *len,
+                              us_err *err);
 uint16_t us_mfile_minor(const us_mfile *m);
 size_t us_mfile_n_sections(const us_mfile *m);
 /* i-th section in table order: id (4 chars + NUL written into id5), offset, size

@@ -123,10 +123,25 @@ static int host_is_little_endian(void)
     return c == 1;
 }
 
-us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
+/* Section 'id' of mf, its CRC checked on first use. *rc: US_OK,
+ * US_ENOTFOUND, or US_ECHECKSUM (err set, prefixed with 'name'). */
+static int section(us_mfile *mf, const char *id, const void **p, size_t *n, const char *name,
+                   int *rc, us_err *err)
+{
+    *rc = us_mfile_section_verified(mf, id, p, n, err);
+    if (*rc == US_ECHECKSUM) us_err_prefix(err, "%s", name);
+    return *rc;
+}
+
+/* Whether a model loaded for 'tasks' (0 = all) needs what task bit 'bit'
+ * (US_DO_*; head t is bit 1 << t) uses. */
+static int needs(int tasks, int bit) { return tasks == 0 || (tasks & bit); }
+
+us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err *err)
 {
     const void *p;
     size_t n;
+    int rc;
     if (!host_is_little_endian()) {
         us_err_set(err, US_EFORMAT, "%s: this build runs on a big-endian host; models are "
                    "little-endian", name);
@@ -136,8 +151,8 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
     if (!m) { us_err_set(err, US_ENOMEM, "out of memory"); return NULL; }
     us_buf lab;
     us_buf_init(&lab);
-    if (us_mfile_section(mf, "FCFG", &p, &n) != US_OK || n < 44) {
-        us_err_set(err, US_EFORMAT, "%s: missing or short FCFG section", name);
+    if (section(mf, "FCFG", &p, &n, name, &rc, err) != US_OK || n < 44) {
+        if (rc != US_ECHECKSUM) us_err_set(err, US_EFORMAT, "%s: missing or short FCFG section", name);
         goto fail;
     }
     const unsigned char *c = p;
@@ -177,8 +192,9 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         goto fail;
     }
     if (labels_text(&lab) != US_OK) { us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
-    if (us_mfile_section(mf, "LABL", &p, &n) != US_OK || n != lab.len ||
+    if (section(mf, "LABL", &p, &n, name, &rc, err) != US_OK || n != lab.len ||
         memcmp(p, lab.data, n) != 0) {
+        if (rc == US_ECHECKSUM) goto fail;
         us_err_set(err, US_EFORMAT, "%s: label inventory differs from this unspin's taxonomy\n"
                    "HINT: retrain the model with this version (unspin train)", name);
         goto fail;
@@ -186,7 +202,10 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
     uint32_t NB_expected = 1u << m->fcfg.bucket_bits;
     int n_heads = 0;
     for (int t = 0; t < US_N_TASKS; t++) {
-        if (us_mfile_section(mf, head_ids[t], &p, &n) != US_OK) continue;
+        if (us_mfile_section(mf, head_ids[t], NULL, NULL) != US_OK) continue;
+        n_heads++;   /* in the file, whether this program needs it or not */
+        if (!needs(tasks, 1 << t)) continue;
+        if (section(mf, head_ids[t], &p, &n, name, &rc, err) != US_OK) goto fail;
         const unsigned char *h = p;
         uint32_t L = n >= 16 ? us_get_u32le(h) : 0, NB = n >= 16 ? us_get_u32le(h + 4) : 0;
         uint32_t sm = n >= 16 ? us_get_u32le(h + 8) : 0;
@@ -206,9 +225,9 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         hd->thr = (const float *)(const void *)(h + 16 + 4 * (size_t)L);
         hd->q.stride = us_qlinear_stride(L);
         hd->q.rows = h + head_rows_off(L);
-        n_heads++;
     }
-    if (us_mfile_section(mf, "STK1", &p, &n) == US_OK) {
+    if (needs(tasks, US_DO_TECHNIQUES) && section(mf, "STK1", &p, &n, name, &rc, err) != US_ENOTFOUND) {
+        if (rc != US_OK) goto fail;
         const unsigned char *h = p;
         uint32_t L = US_N_TECH_LABELS;
         if (!m->heads[US_TASK_TECHNIQUES].present || n != 8 + 4 * (size_t)L * US_STACK_D ||
@@ -224,7 +243,8 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
             }
         m->heads[US_TASK_TECHNIQUES].stack = sw;
     }
-    if (us_mfile_section(mf, "IDF0", &p, &n) == US_OK) {
+    if (section(mf, "IDF0", &p, &n, name, &rc, err) != US_ENOTFOUND) {
+        if (rc != US_OK) goto fail;
         if (n != (size_t)NB_expected * 4) {
             us_err_set(err, US_EFORMAT, "%s: section IDF0 has %zu bytes, expected %zu", name, n,
                        (size_t)NB_expected * 4);
@@ -237,7 +257,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
                 goto fail;
             }
     }
-    if (us_span_load(mf, &m->spans, err) != US_OK) {
+    if (needs(tasks, US_DO_SPANS) && us_span_load(mf, &m->spans, err) != US_OK) {
         us_err_prefix(err, "%s", name);
         goto fail;
     }
@@ -245,8 +265,9 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err)
         us_err_set(err, US_EFORMAT, "%s: the model has no task heads", name);
         goto fail;
     }
-    if (us_mfile_section(mf, "META", &p, &n) == US_OK) m->meta = us_strndup(p, n);
-    else m->meta = us_strdup("");
+    if (section(mf, "META", &p, &n, name, &rc, err) == US_OK) m->meta = us_strndup(p, n);
+    else if (rc == US_ENOTFOUND) m->meta = us_strdup("");
+    else goto fail;
     if (!m->meta) { us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
     const char *id = strstr(m->meta, "model_id=");
     snprintf(m->version, sizeof m->version, "unspin-model %d.%d %.16s", US_MFILE_MAJOR,
@@ -267,11 +288,20 @@ fail:
     return NULL;
 }
 
+us_model *us_model_load_for(const char *path, int tasks, us_err *err)
+{
+    us_mfile *mf = us_mfile_open_lazy(path, err);
+    if (!mf) return NULL;
+    us_model *m = us_model_from_mfile(mf, path, tasks, err);
+    if (!m) us_mfile_close(mf);
+    return m;
+}
+
 us_model *us_model_load(const char *path, us_err *err)
 {
     us_mfile *mf = us_mfile_open(path, err);
     if (!mf) return NULL;
-    us_model *m = us_model_from_mfile(mf, path, err);
+    us_model *m = us_model_from_mfile(mf, path, 0, err);
     if (!m) us_mfile_close(mf);
     return m;
 }
@@ -280,7 +310,7 @@ us_model *us_model_load_memory(const void *data, size_t len, us_err *err)
 {
     us_mfile *mf = us_mfile_from_memory(data, len, err);
     if (!mf) return NULL;
-    us_model *m = us_model_from_mfile(mf, "<memory>", err);
+    us_model *m = us_model_from_mfile(mf, "<memory>", 0, err);
     if (!m) us_mfile_close(mf);
     return m;
 }

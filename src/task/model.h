@@ -89,7 +89,9 @@ typedef struct us_head_build {
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */
 int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
                    const float *idf, const char *meta, us_mfw **out, us_err *err);
-/* Loads a model from a verified container; takes ownership of 'mf' on success. */
-us_model *us_model_from_mfile(us_mfile *mf, const char *name, us_err *err);
+/* Loads a model from a container; takes ownership of 'mf' on success.
+ * 'tasks' (us_analyze_opts.tasks bits, 0 = all) limits which heads are read:
+ * the others are neither parsed nor, in a lazy container, checksummed. */
+us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err *err);
 
 #endif

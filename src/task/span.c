@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "base/hash.h"
 #include "task/span.h"
 #include "task/span_explain.h"
 
@@ -77,7 +78,7 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         const us_token *tk = &t->toks[a + i];
         size_t nl = us_tok_norm(t->text + tk->start_byte, tk->end_byte - tk->start_byte, norm,
                                 sizeof norm);
-        hw[i] = us_hash64(norm, nl, s0 ^ 1);
+        hw[i] = us_hash64_fast(norm, nl, s0 ^ 1);
         hs[i] = shape_of(tk);
         size_t cpo[MAX_NORM + 1], ncp = 0;
         for (size_t j = 0; j < nl; j++)
@@ -85,8 +86,8 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         cpo[ncp] = nl;
         for (size_t m = 3; m <= 4; m++) {
             size_t pe = cpo[ncp < m ? ncp : m], sb2 = cpo[ncp < m ? 0 : ncp - m];
-            hx[4 * (size_t)i + 2 * (m - 3)] = us_hash64(norm, pe, s0 ^ (10 + m));
-            hx[4 * (size_t)i + 2 * (m - 3) + 1] = us_hash64(norm + sb2, nl - sb2, s0 ^ (20 + m));
+            hx[4 * (size_t)i + 2 * (m - 3)] = us_hash64_fast(norm, pe, s0 ^ (10 + m));
+            hx[4 * (size_t)i + 2 * (m - 3) + 1] = us_hash64_fast(norm + sb2, nl - sb2, s0 ^ (20 + m));
         }
     }
     /* Sentence of the first token: sentences are sorted and never cross lines. */
@@ -117,7 +118,7 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         v[k++] = 1;
         v[k++] = (uint64_t)(lang + 1);
         v[k++] = hw[i];
-        v[k++] = us_hash64(t->text + tk->start_byte,
+        v[k++] = us_hash64_fast(t->text + tk->start_byte,
                            tk->end_byte - tk->start_byte < MAX_NORM ? tk->end_byte - tk->start_byte
                                                                     : MAX_NORM, s0 ^ 2);
         v[k++] = wm1;
@@ -720,12 +721,14 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err)
     return rc;
 }
 
-int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err)
+int us_span_load(us_mfile *mf, us_span_model *out, us_err *err)
 {
     memset(out, 0, sizeof *out);
     const void *data;
     size_t n;
-    if (us_mfile_section(mf, US_SPAN_SECTION, &data, &n) != US_OK) return US_OK;
+    int rc = us_mfile_section_verified(mf, US_SPAN_SECTION, &data, &n, err);
+    if (rc == US_ENOTFOUND) return US_OK;
+    if (rc != US_OK) return rc;
     const unsigned char *h = data;
     uint32_t one = 1;
     unsigned char le;

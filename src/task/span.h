@@ -130,7 +130,7 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err);
  * 'mf', valid while it is open). A missing section gives US_OK with
  * out->present = 0. Errors: US_EFORMAT (malformed, message names the
  * section), US_EVERSION (other format or feature version). */
-int us_span_load(const us_mfile *mf, us_span_model *out, us_err *err);
+int us_span_load(us_mfile *mf, us_span_model *out, us_err *err);
 
 /* Fills p->spans / p->n_spans (us_malloc'ed, caller frees with us_free; NULL
  * and 0 when nothing is predicted) for the paragraph on line index 'line'

@@ -31,6 +31,13 @@ static void word_vector(const us_wordvec *wv, const uint32_t *b, uint32_t n, flo
         if (wv->q[h]) us_qlinear_add_rows(wv->q[h], b, n, v + wv->off[h]);
 }
 
+/* sum += v over the lanes; restrict lets the compiler use vector adds (the
+ * same per-lane sums). */
+static inline void add_lanes(float *restrict sum, const float *restrict v)
+{
+    for (int l = 0; l < US_WV_LANES; l++) sum[l] += v[l];
+}
+
 static int sink(void *ud, const uint32_t *b, uint32_t n, uint32_t slot, uint64_t key)
 {
     us_wordvec *wv = ud;
@@ -51,7 +58,7 @@ static int sink(void *ud, const uint32_t *b, uint32_t n, uint32_t slot, uint64_t
         word_vector(wv, b, n, v);
         wv->keys[slot] = key;
     }
-    for (int l = 0; l < US_WV_LANES; l++) wv->sum[l] += v[l];
+    add_lanes(wv->sum, v);
     return US_OK;
 }
 

@@ -222,26 +222,41 @@ run eval-spans "$UNSPIN" eval --task spans --gold "$tmp/t1.txt" --pred "$tmp/ran
 size=$(stat -c %s "$M")
 head -c $((size / 2)) "$M" >"$tmp/trunc.usm"
 cp "$M" "$tmp/flip.usm"
-python3 - "$tmp/flip.usm" <<'PY'
+# One bit flipped in the middle of the framing head (offset and size from dump).
+fram=$("$UNSPIN" dump --model "$M" | awk '$1 == "FRAM" {print $2 + int($3 / 2)}')
+[ -n "$fram" ] || fail "dump lists no FRAM section"
+python3 - "$tmp/flip.usm" "${fram:-0}" <<'PY'
 import sys
-p = sys.argv[1]
+p, at = sys.argv[1], int(sys.argv[2])
 b = bytearray(open(p, "rb").read())
-b[len(b) // 2] ^= 0x10
+b[at] ^= 0x10
 open(p, "wb").write(b)
 PY
 : >"$tmp/empty.usm"
 printf 'good text\n' >"$tmp/ok.txt"
-check_model() {   # NAME MODEL expected-message
-    run "model-$1" "$UNSPIN" predict --task genre --lang en --model "$2" "$tmp/ok.txt"
+check_model() {   # NAME MODEL expected-message [TASK]
+    run "model-$1" "$UNSPIN" predict --task "${4:-genre}" --lang en --model "$2" "$tmp/ok.txt"
     want_rc "model-$1" 1
     want_err "model-$1" "$3"
     [ -s "$tmp/model-$1.out" ] && fail "model-$1: printed a prediction anyway"
 }
 check_model truncated "$tmp/trunc.usm" "trunc.usm: truncated: header says $size bytes, file has $((size / 2))"
-check_model bitflip "$tmp/flip.usm" "checksum mismatch (file corrupted)"
+check_model bitflip "$tmp/flip.usm" "checksum mismatch (file corrupted)" framing
+# predict reads only its task's sections (us_model_load_for): the flip, in the
+# framing head, is found when that head is read, by dump always, and it does
+# not stop a genre prediction, which reads none of its bytes.
+run model-bitflip-genre "$UNSPIN" predict --task genre --lang en --model "$tmp/flip.usm" "$tmp/ok.txt"
+want_rc model-bitflip-genre 0
+grep -q '	' "$tmp/model-bitflip-genre.out" || fail "model-bitflip-genre: no prediction"
+run model-bitflip-dump "$UNSPIN" dump --model "$tmp/flip.usm"
+want_rc model-bitflip-dump 1
+want_err model-bitflip-dump "section FRAM checksum mismatch (file corrupted)"
+run model-fixture-flip-dump "$UNSPIN" dump --model "$FIX/models/bitflip.usm"
+want_rc model-fixture-flip-dump 1
+want_err model-fixture-flip-dump "section WGT0 checksum mismatch (file corrupted)"
 check_model future "$FIX/models/future-version.usm" "format version 2.0 is newer than this unspin"
 check_model fixture-trunc "$FIX/models/truncated.usm" "truncated: header says 256 bytes, file has 131"
-check_model fixture-flip "$FIX/models/bitflip.usm" "checksum mismatch"
+check_model fixture-flip "$FIX/models/bitflip.usm" "missing or short FCFG section"
 check_model directory "$tmp" "$tmp: is a directory"
 check_model devnull /dev/null "/dev/null: empty file (not an unspin model)"
 check_model empty "$tmp/empty.usm" "empty file (not an unspin model)"

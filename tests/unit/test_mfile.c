@@ -362,6 +362,62 @@ static void test_truncation_every_length(void **state)
     us_free(buf);
 }
 
+/* A lazily opened file checks a section's CRC when it is first used: a flip
+ * in WGT0 does not stop the file from opening or META from being read, and
+ * is reported (naming the section) on every use of WGT0. A fully opened file
+ * refuses it at once. */
+static void test_lazy_sections(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/unspin-lazy-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/model.usm", dir);
+    size_t len;
+    unsigned char *buf = standard_bytes(&len);
+    size_t wgt = SIZE_MAX;
+    for (uint32_t i = 0; i < us_get_u32le(buf + 12); i++)
+        if (!memcmp(buf + 32 + 24 * (size_t)i, "WGT0", 4)) wgt = 32 + 24 * (size_t)i;
+    assert_true(wgt != SIZE_MAX);
+    buf[us_get_u64le(buf + wgt + 8) + 500] ^= 0x08;
+    write_bytes(path, buf, len);
+
+    us_err err = {0};
+    assert_null(us_mfile_open(path, &err));
+    assert_int_equal(err.code, US_ECHECKSUM);
+    us_mfile *m = us_mfile_open_lazy(path, &err);
+    assert_non_null(m);
+    const void *d = NULL;
+    size_t n = 0;
+    assert_int_equal(us_mfile_section_verified(m, "META", &d, &n, &err), US_OK);
+    assert_int_equal(n, sizeof META - 1);
+    assert_memory_equal(d, META, n);
+    for (int round = 0; round < 2; round++) {   /* a bad section stays bad */
+        memset(&err, 0, sizeof err);
+        assert_int_equal(us_mfile_section_verified(m, "WGT0", &d, &n, &err), US_ECHECKSUM);
+        assert_contains(err.msg, "section WGT0 checksum mismatch (file corrupted)");
+    }
+    assert_int_equal(us_mfile_section_verified(m, "NOPE", &d, &n, &err), US_ENOTFOUND);
+    us_mfile_close(m);
+
+    /* Intact: every section reads the same through either opening. */
+    us_free(buf);
+    buf = standard_bytes(&len);
+    write_bytes(path, buf, len);
+    m = us_mfile_open_lazy(path, &err);
+    assert_non_null(m);
+    for (size_t i = 0; i < US_ARRAY_LEN(TSECS); i++) {
+        unsigned char scratch[1024];
+        assert_int_equal(us_mfile_section_verified(m, TSECS[i].id, &d, &n, &err), US_OK);
+        assert_int_equal(n, TSECS[i].len);
+        if (n) assert_memory_equal(d, tsec_data(i, scratch), n);
+    }
+    us_mfile_close(m);
+    unlink(path);
+    rmdir(dir);
+    us_free(buf);
+}
+
 static void test_bitflip_every_byte(void **state)
 {
     (void)state;
@@ -765,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_open_fifo),
         cmocka_unit_test(test_truncation_every_length),
         cmocka_unit_test(test_bitflip_every_byte),
+        cmocka_unit_test(test_lazy_sections),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_missing_file),

@@ -32,7 +32,7 @@ static void usage(FILE *f)
         "  --per-label LANG  also print per-label P/R/F1 of LANG (or 'all')\n"
         "  --json FILE       also write the results as JSON\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
-        "  --l2, --spans, --char-tf, --lang-words, --repeats, --char-min, --stack\n"
+        "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -160,7 +160,6 @@ int cmd_cv(int argc, char **argv)
         {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
         {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
-        {"repeats", required_argument, 0, OPT_REPEATS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
         {"spans", required_argument, 0, OPT_SPANS},

@@ -35,7 +35,6 @@ static void usage(FILE *f)
         "                      articles; the default); linear is scored a word at a\n"
         "                      time: faster\n"
         "  --lang-words 0|1    also learn each word per language (default 0)\n"
-        "  --repeats 0|1       paragraph words repeated in the article as features (default 0)\n"
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"
@@ -100,10 +99,6 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->feat.lang_words = (uint32_t)v;
         return 0;
-    case OPT_REPEATS:
-        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
-        cfg->feat.repeats = (uint32_t)v;
-        return 0;
     case OPT_CHAR_TF:
         if (!strcmp(arg, "log")) cfg->feat.char_linear = US_CHAR_LINEAR_NONE;
         else if (!strcmp(arg, "linear")) cfg->feat.char_linear = US_CHAR_LINEAR_ALL;
@@ -125,7 +120,6 @@ int cmd_train(int argc, char **argv)
         {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
         {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
-        {"repeats", required_argument, 0, OPT_REPEATS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},

@@ -31,10 +31,6 @@ typedef struct us_feat_cfg {
                                 word's n-grams can be scored as one precomputed vector:
                                 US_CHAR_LINEAR_* (units.c applies it per unit) */
     uint32_t lang_words;     /* 1: each word also as a (language, word) feature */
-    uint32_t repeats;        /* 1: paragraph words that occur again in the article also
-                                as "repeated word" features (the Repetition technique);
-                                must stay the last field (model ids hash the fields
-                                before it when it is 0) */
 } us_feat_cfg;
 
 void us_feat_cfg_default(us_feat_cfg *cfg);
@@ -54,7 +50,7 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src);
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {
     US_NS_WORD = 1, US_NS_BIGRAM = 2, US_NS_CHAR = 3, US_NS_CUE = 4, US_NS_LANG = 5,
-    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8, US_NS_REPEAT = 9
+    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8
 };
 
 #define US_FZ_MAX_FIXED 16
@@ -92,11 +88,6 @@ typedef struct us_fz {
                                      context-namespace bucket, US_FZ_NO_CTX, or 0 = unknown */
     size_t cap_ctx_memo;
     uint64_t ctx_gen;
-    uint64_t *rep_h;              /* per token of the text tokenised as rep_gen: its word's
-                                     hash, | 1 when the word occurs twice or more in the
-                                     text; 0 for other tokens */
-    size_t cap_rep;
-    uint64_t rep_gen;
     int lang;                     /* language of the unit (lang_words), -1 = unknown */
     int lin_active;               /* this unit's character n-grams are linear */
     double lin_w2;                /* sum of squared unit weights of linear n-grams */
@@ -125,9 +116,6 @@ void us_fz_expect(us_fz *fz, uint32_t n_tokens);
  * n-grams (per cfg), scaled by 'weight'. With 'ctx' set, only words are added,
  * in the context namespace (used for neighbouring paragraphs and the article). */
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx);
-/* cfg.repeats: adds a "repeated word" feature for each word of tokens [a, b)
- * of 4 or more letters that occurs at least twice in the whole text. */
-void us_fz_add_repeats(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight);
 /* Adds punctuation, casing and length cues of tokens [a, b). */
 void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b);
 /* Adds 'w' to the feature named prefix+s in namespace 'ns' (for cues.c). */

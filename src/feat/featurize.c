@@ -32,7 +32,6 @@ void us_feat_cfg_default(us_feat_cfg *cfg)
     cfg->w_ctx = 0.4f;
     cfg->char_linear = US_CHAR_LINEAR_PARAS;   /* ablation 10-11 in docs/ACCURACY.md */
     cfg->lang_words = 0;
-    cfg->repeats = 0;
 }
 
 void us_fvec_init(us_fvec *v) { memset(v, 0, sizeof *v); }
@@ -75,7 +74,6 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->slot);
     us_free(fz->tc);
     us_free(fz->ctx_memo);
-    us_free(fz->rep_h);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
@@ -586,72 +584,6 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
         have_prev = 1;
         if (fz->explain) { memcpy(prev_name, norm, n); prev_len = n; }
         if (c->char_min_n && tok->kind == US_TOK_WORD) add_char_ngrams(fz, norm, n, weight);
-    }
-}
-
-/* ---- repeated words ------------------------------------------------------ */
-
-/* The word hash of every token of 't' (0 for non-words and empty normal
- * forms), | 1 for words seen twice or more in 't'; built once per text. */
-static const uint64_t *repeat_memo(us_fz *fz, const us_text *t)
-{
-    if (t->gen && fz->rep_gen == t->gen) return fz->rep_h;
-    if (t->n_toks > fz->cap_rep) {
-        uint64_t *r = us_realloc(fz->rep_h, t->n_toks * sizeof *r);
-        if (!r) return NULL;
-        fz->rep_h = r;
-        fz->cap_rep = t->n_toks;
-    }
-    uint64_t *h = fz->rep_h, wseed = ns_seed(fz, US_NS_WORD);
-    size_t n_words = 0;
-    for (size_t i = 0; i < t->n_toks; i++) {
-        const us_token *tok = &t->toks[i];
-        h[i] = 0;
-        if (tok->kind != US_TOK_WORD || tok->end_cp - tok->start_cp < 4) continue;
-        char norm[MAX_NORM];
-        size_t n = token_norm(t, tok, norm, sizeof norm);
-        if (n == 0) continue;
-        h[i] = us_hash64_fast(norm, n, wseed) & ~(uint64_t)1;
-        if (!h[i]) h[i] = 2;
-        n_words++;
-    }
-    /* Counts in an open-addressing table of the even hashes; a slot's low
-     * bit says "seen before". */
-    size_t cap = 16;
-    while (cap < 2 * n_words) cap *= 2;
-    uint64_t *tab = us_calloc(cap, sizeof *tab);
-    if (!tab) return NULL;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < t->n_toks; i++) {
-            if (!h[i]) continue;
-            uint64_t key = h[i] & ~(uint64_t)1;
-            size_t p = (size_t)(key >> 17) & (cap - 1);
-            while (tab[p] && (tab[p] & ~(uint64_t)1) != key) p = (p + 1) & (cap - 1);
-            if (pass == 0) tab[p] = tab[p] ? key | 1 : key;
-            else h[i] = tab[p];
-        }
-    us_free(tab);
-    fz->rep_gen = t->gen;
-    return h;
-}
-
-void us_fz_add_repeats(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight)
-{
-    const uint64_t *h = repeat_memo(fz, t);
-    if (!h) { fz->oom = 1; return; }
-    uint64_t seed = ns_seed(fz, US_NS_REPEAT);
-    float w = weight * fz->cfg.w_word;
-    for (uint32_t i = a; i < b; i++) {
-        if (!(h[i] & 1)) continue;
-        uint64_t hr = mix2(h[i], 0x5EB) ^ seed;
-        if (fz->explain) {
-            char norm[MAX_NORM], name[MAX_NORM + 8];
-            size_t n = token_norm(t, &t->toks[i], norm, sizeof norm);
-            int k = snprintf(name, sizeof name, "rep:%.*s", (int)n, norm);
-            push(fz, hr, w, name, k < 0 ? 0 : (size_t)k < sizeof name ? (size_t)k : sizeof name - 1);
-        } else {
-            push(fz, hr, w, NULL, 0);
-        }
     }
 }
 

@@ -37,10 +37,8 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     unsigned char *blob = NULL;
     int rc = US_OK;
     if (!w) return us_err_set(err, US_ENOMEM, "out of memory");
-    unsigned char cfg[6 * 4 + 5 * 4 + 3 * 4];
-    /* Version 4 unless a version-5 feature is on, so that models without it
-     * stay byte-identical to those of earlier builds. */
-    us_put_u32le(cfg + 0, fcfg->repeats ? US_FEAT_VERSION : 4);
+    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4];
+    us_put_u32le(cfg + 0, US_FEAT_VERSION);
     us_put_u32le(cfg + 4, fcfg->bucket_bits);
     us_put_u32le(cfg + 8, fcfg->seed);
     us_put_u32le(cfg + 12, fcfg->word_max_n);
@@ -53,10 +51,8 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     us_put_f32le(cfg + 40, fcfg->w_ctx);
     us_put_u32le(cfg + 44, fcfg->char_linear);
     us_put_u32le(cfg + 48, fcfg->lang_words);
-    us_put_u32le(cfg + 52, fcfg->repeats);
     if ((rc = us_mfw_add(w, "META", meta, strlen(meta), err)) != US_OK) goto fail;
-    if ((rc = us_mfw_add(w, "FCFG", cfg, fcfg->repeats ? sizeof cfg : sizeof cfg - 4, err)) != US_OK)
-        goto fail;
+    if ((rc = us_mfw_add(w, "FCFG", cfg, sizeof cfg, err)) != US_OK) goto fail;
     if ((rc = labels_text(&lab)) != US_OK) { us_err_set(err, rc, "out of memory"); goto fail; }
     if ((rc = us_mfw_add(w, "LABL", lab.data, lab.len, err)) != US_OK) goto fail;
     if (idf) {
@@ -162,7 +158,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
     const unsigned char *c = p;
     uint32_t fver = us_get_u32le(c);
     /* Version 3 is version 4 without the char_linear word (always 0). */
-    if (fver < 3 || fver > US_FEAT_VERSION) {
+    if (fver != US_FEAT_VERSION && fver != 3) {
         us_err_set(err, US_EVERSION, "%s: feature version %u, this unspin uses %u\n"
                    "HINT: retrain the model with this version (unspin train)", name, fver,
                    US_FEAT_VERSION);
@@ -188,17 +184,9 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         m->fcfg.char_linear = us_get_u32le(c + 44);
         m->fcfg.lang_words = us_get_u32le(c + 48);
     }
-    m->fcfg.repeats = 0;
-    if (fver >= 5) {
-        if (n < 56) {
-            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
-            goto fail;
-        }
-        m->fcfg.repeats = us_get_u32le(c + 52);
-    }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
         m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
-        m->fcfg.lang_words > 1 || m->fcfg.repeats > 1 ||
+        m->fcfg.lang_words > 1 ||
         (m->fcfg.char_min_n && m->fcfg.char_min_n > m->fcfg.char_max_n)) {
         us_err_set(err, US_EFORMAT, "%s: invalid feature configuration", name);
         goto fail;

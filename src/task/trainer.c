@@ -3,7 +3,6 @@
  * Determinism: every training job (task x inner fold) is independent and
  * seeded, so the result does not depend on the number of threads or on the
  * order in which jobs finish. */
-#include <stddef.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -601,11 +600,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     }
     us_buf b;
     us_buf_init(&b);
-    /* Without the version-5 feature, the id is what earlier builds gave. */
-    int v5 = cfg->feat.repeats != 0;
-    uint64_t cfg_hash = us_hash64(&cfg->feat, v5 ? sizeof cfg->feat :
-                                  offsetof(us_feat_cfg, repeats), h);
-    uint64_t extra[7] = {v5 ? US_FEAT_VERSION : 4, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
+    uint64_t cfg_hash = us_hash64(&cfg->feat, sizeof cfg->feat, h);
+    uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
                          (uint64_t)cfg->spans, cfg->inner_folds, (uint64_t)cfg->stack,
                          cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);

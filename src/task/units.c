@@ -41,7 +41,6 @@ int us_unit_span(us_fz *fz, const us_text *t, int lang, uint32_t a, uint32_t b, 
 {
     unit_begin(fz, lang, 1, b - a);
     us_fz_add_tokens(fz, t, a, b, 1.0f, 0);
-    if (fz->cfg.repeats) us_fz_add_repeats(fz, t, a, b, 1.0f);
     us_fz_add_cues(fz, t, a, b);
     add_lang(fz, lang);
     return us_fz_finish(fz, out);
@@ -53,7 +52,6 @@ int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint
     const us_range *r = &t->lines[line];
     unit_begin(fz, lang, 1, r->tok_end - r->tok_begin);
     us_fz_add_tokens(fz, t, r->tok_begin, r->tok_end, 1.0f, 0);
-    if (fz->cfg.repeats) us_fz_add_repeats(fz, t, r->tok_begin, r->tok_end, 1.0f);
     us_fz_add_cues(fz, t, r->tok_begin, r->tok_end);
     /* Neighbouring non-empty lines: techniques run across paragraph breaks. */
     for (uint32_t k = line; k-- > 0;)

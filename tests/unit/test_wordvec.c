@@ -21,13 +21,12 @@ static const char *TEXT =
 
 /* A model with random weights: bits 12, the given char_linear. OUT: *mem
  * (the serialised file, kept alive while the model is used). */
-static us_model *random_model(uint32_t char_linear, uint32_t repeats, void **mem)
+static us_model *random_model(uint32_t char_linear, void **mem)
 {
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);
     fc.bucket_bits = 12;
     fc.char_linear = char_linear;
-    fc.repeats = repeats;
     static us_head_build heads[US_N_TASKS];
     static const uint32_t L[US_N_TASKS] = {US_N_GENRE_LABELS, US_N_FRAME_LABELS,
                                            US_N_TECH_LABELS};
@@ -74,11 +73,10 @@ static void plain_probs(const us_model *m, const us_text *t, int task, uint32_t 
     us_fz_fini(&fz);
 }
 
-static void check_against_plain(uint32_t char_linear, uint32_t repeats)
+static void check_against_plain(uint32_t char_linear)
 {
     void *mem = NULL;
-    us_model *m = random_model(char_linear, repeats, &mem);
-    assert_int_equal(m->fcfg.repeats, repeats);   /* through the FCFG section */
+    us_model *m = random_model(char_linear, &mem);
     us_err err = {0};
     us_text t;
     us_text_init(&t);
@@ -124,27 +122,24 @@ static void check_against_plain(uint32_t char_linear, uint32_t repeats)
 static void test_log_model_matches_plain(void **state)
 {
     (void)state;
-    check_against_plain(0, 0);
-    check_against_plain(0, 1);
+    check_against_plain(0);
 }
 
 static void test_linear_model_matches_plain(void **state)
 {
     (void)state;
-    check_against_plain(US_CHAR_LINEAR_ALL, 0);
-    check_against_plain(US_CHAR_LINEAR_PARAS, 0);
-    check_against_plain(US_CHAR_LINEAR_PARAS, 1);
+    check_against_plain(US_CHAR_LINEAR_ALL);
+    check_against_plain(US_CHAR_LINEAR_PARAS);
 }
 
 /* The token cache gives bit-identical vectors, hit or miss. */
 static void test_token_cache_exact(void **state)
 {
     (void)state;
-    for (uint32_t lin = 0; lin <= 2; lin++) {
+    for (uint32_t lin = 0; lin <= 1; lin++) {
         us_feat_cfg fc;
         us_feat_cfg_default(&fc);
-        fc.char_linear = lin & 1;
-        fc.repeats = lin == 2;
+        fc.char_linear = lin;
         us_err err = {0};
         us_text t;
         us_text_init(&t);
@@ -176,65 +171,9 @@ static void test_token_cache_exact(void **state)
     }
 }
 
-/* Whether paragraph 'line' of TEXT, featurised with names, has feature 'name'. */
-static int para_has(us_fz *fz, const us_text *t, uint32_t line, const char *name)
-{
-    us_fvec x;
-    us_fvec_init(&x);
-    assert_int_equal(us_unit_paragraph(fz, t, 1, line, line, &x), US_OK);
-    int found = 0;
-    for (uint32_t i = 0; i < x.n; i++) {
-        char nm[128];
-        us_fz_names_of(fz, x.f[i].idx, nm, sizeof nm);
-        found |= strcmp(nm, name) == 0;
-    }
-    us_fvec_fini(&x);
-    return found;
-}
-
-/* Repeated-word features: words of 4+ letters seen twice or more in the
- * text, wherever the other occurrence is; none without cfg.repeats. A
- * model without them writes the version-4 FCFG of earlier builds. */
-static void test_repeats(void **state)
-{
-    (void)state;
-    us_feat_cfg fc;
-    us_feat_cfg_default(&fc);
-    fc.repeats = 1;
-    us_err err = {0};
-    us_text t;
-    us_text_init(&t);
-    assert_int_equal(us_text_tokenize(&t, TEXT, strlen(TEXT), &err), US_OK);
-    us_fz fz;
-    us_fz_init(&fz, &fc);
-    fz.explain = 1;
-    assert_true(para_has(&fz, &t, 0, "rep:again"));    /* three times in line 1 */
-    assert_false(para_has(&fz, &t, 0, "rep:and"));    /* repeated, but 3 letters */
-    assert_false(para_has(&fz, &t, 0, "rep:plan"));   /* once */
-    assert_false(para_has(&fz, &t, 0, "rep:disgrace"));
-    assert_true(para_has(&fz, &t, 2, "rep:снова"));
-    assert_true(para_has(&fz, &t, 4, "rep:over"));
-    assert_false(para_has(&fz, &t, 3, "rep:rząd"));
-    fz.cfg.repeats = 0;
-    assert_false(para_has(&fz, &t, 0, "rep:again"));
-    us_fz_fini(&fz);
-    us_text_fini(&t);
-
-    void *mem = NULL;
-    us_model *m = random_model(0, 0, &mem);
-    const void *p;
-    size_t n;
-    assert_int_equal(us_mfile_section(m->mf, "FCFG", &p, &n), US_OK);
-    assert_int_equal(n, 52);
-    assert_int_equal(us_get_u32le(p), 4);
-    us_model_free(m);
-    free(mem);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_repeats),
         cmocka_unit_test(test_token_cache_exact),
         cmocka_unit_test(test_log_model_matches_plain),
         cmocka_unit_test(test_linear_model_matches_plain),

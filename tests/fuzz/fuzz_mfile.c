@@ -8,6 +8,8 @@
  *    model (tiny_model.h) by the records that follow; 2 = the same, then
  *    re-sign all CRCs so the mutation reaches the section-level checks of the
  *    model loader (FCFG ranges, LABL inventory, head sizes).
+ * Each loadable input is also loaded for a subset of the tasks (input length
+ * mod 16, the us_analyze_opts.tasks bits), as predict loads it.
  *    A record is 5 bytes: u32le position, u8 value. Position bit 31 set:
  *    truncate the model to (position % size) bytes; bit 30 set: write the value
  *    at (position % size); otherwise XOR it in.
@@ -68,6 +70,14 @@ static void load(const void *p, size_t n)
     us_model *m = us_model_load_memory(p, n, &err);
     if (m) use_model(m);
     else CHECK(err.code < 0 && err.msg[0]);
+    us_model_free(m);
+    /* Loaded for some tasks only (as predict does): the other heads absent. */
+    us_mfile *mf2 = us_mfile_from_memory(p, n, NULL);
+    if (!mf2) return;
+    memset(&err, 0, sizeof err);
+    m = us_model_from_mfile(mf2, "<fuzz>", (int)(n % 16), &err);
+    if (m) use_model(m);
+    else { CHECK(err.code < 0 && err.msg[0]); us_mfile_close(mf2); }
     us_model_free(m);
 }
 

@@ -6,12 +6,14 @@
  * does. Baselines on the same folds: majority genre and the k most frequent
  * frames/techniques of the training part (k tuned on the training part),
  * both per language. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "cli/cli_data.h"
+#include "cli/cv_oof.h"
 #include "task/metrics.h"
 
 static void usage(FILE *f)
@@ -31,13 +33,16 @@ static void usage(FILE *f)
         "  --task T          genre, framing, techniques or all (default all)\n"
         "  --per-label LANG  also print per-label P/R/F1 of LANG (or 'all')\n"
         "  --json FILE       also write the results as JSON\n"
+        "  --oof FILE        also write every out-of-fold analysis as JSON Lines: per\n"
+        "                    article and subtask, the gold labels and the probabilities\n"
+        "                    (genre/framing lines also carry the paragraphs' techniques)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
 
-enum { OPT_FOLDS = OPT_FIRST_FREE, OPT_FOLD_SEED, OPT_PER_LABEL, OPT_JSON };
+enum { OPT_FOLDS = OPT_FIRST_FREE, OPT_FOLD_SEED, OPT_PER_LABEL, OPT_JSON, OPT_OOF };
 
 /* Gold and predicted masks of one (language, task), for unspin and the baseline. */
 typedef struct cell {
@@ -165,8 +170,9 @@ int cmd_cv(int argc, char **argv)
         {"spans", required_argument, 0, OPT_SPANS},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
+        {"oof", required_argument, 0, OPT_OOF},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *data = NULL, *langs = NULL, *per_label = NULL, *json = NULL;
+    const char *data = NULL, *langs = NULL, *per_label = NULL, *json = NULL, *oof = NULL;
     unsigned long folds = 5, fold_seed = 1;
     us_train_cfg cfg;
     us_train_cfg_default(&cfg);
@@ -181,6 +187,7 @@ int cmd_cv(int argc, char **argv)
         case OPT_FOLD_SEED: bad = cli_parse_uint(optarg, 0, 0xffffffffUL, &fold_seed); break;
         case OPT_PER_LABEL: per_label = optarg; break;
         case OPT_JSON: json = optarg; break;
+        case OPT_OOF: oof = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default:
@@ -207,6 +214,12 @@ int cmd_cv(int argc, char **argv)
     size_t n_problems;
     int rc = cli_load_dataset(data, langs, &ds, &n_problems);
     if (rc != EXIT_OK) return rc;
+    FILE *oof_f = NULL;   /* opened before the long run, so a bad path fails at once */
+    if (oof && !(oof_f = fopen(oof, "w"))) {
+        cli_error("%s: cannot write: %s", oof, strerror(errno));
+        us_dataset_fini(&ds);
+        return EXIT_RUNTIME;
+    }
     us_err err = {0};
     us_corpus corpus;
     cell cells[US_N_LANGS][US_N_TASKS];
@@ -282,6 +295,7 @@ int cmd_cv(int argc, char **argv)
                     if (t == 2 && !a->line_gold) continue;
                     us_analysis *res;
                     ao.tasks = t == 2 ? US_DO_TECHNIQUES | US_DO_SPANS : 1 << t;
+                    if (oof_f && t < 2) ao.tasks = US_DO_GENRE | US_DO_FRAMES | US_DO_TECHNIQUES;
                     if (us_analyze(m, a->text[t], a->len[t], &ao, &res, &err) != US_OK) {
                         cli_error("article %s (%s): %s", a->id, us_lang_codes[lang], err.msg);
                         us_model_free(m);
@@ -327,6 +341,14 @@ int cmd_cv(int argc, char **argv)
                                     calib_add(&cal_tech, res->paras[p].prob[k],
                                               (int)(a->line_labels[l] >> k & 1u));
                         }
+                    }
+                    if (r == US_OK && oof_f &&
+                        cli_oof_write(oof_f, a, t, f, t == 0 ? corpus.art_y[0][i] : a->frames,
+                                      res) != US_OK) {
+                        cli_error("%s: write failed", oof);
+                        us_analysis_free(res);
+                        us_model_free(m);
+                        goto out_corpus;
                     }
                     us_analysis_free(res);
                     if (r != US_OK) { cli_error("out of memory"); us_model_free(m); goto out_corpus; }
@@ -450,6 +472,10 @@ int cmd_cv(int argc, char **argv)
     }
     rc = EXIT_OK;
 out_corpus:
+    if (oof_f && fclose(oof_f) != 0 && rc == EXIT_OK) {
+        cli_error("%s: write failed: %s", oof, strerror(errno));
+        rc = EXIT_RUNTIME;
+    }
     us_corpus_fini(&corpus);
     for (int l = 0; l < US_N_LANGS; l++)
         for (int t = 0; t < US_N_TASKS; t++) {

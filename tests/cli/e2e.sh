@@ -68,7 +68,7 @@ done
 # cv writes one table and valid JSON, also when only some tasks are asked for
 for task in all techniques; do
     "$U" -q cv --data "$tmp/data" "${opts[@]}" --folds 3 --task $task --spans 0 \
-        --json "$tmp/cv-$task.json" >"$tmp/cv-$task.txt" 2>"$tmp/err" ||
+        --json "$tmp/cv-$task.json" --oof "$tmp/oof-$task.jsonl" >"$tmp/cv-$task.txt" 2>"$tmp/err" ||
         { fail "cv --task $task exited $?"; cat "$tmp/err"; }
     grep -q "^all" "$tmp/cv-$task.txt" || fail "cv --task $task: no pooled row"
     python3 - "$tmp/cv-$task.json" "$task" <<'PY' || fail "cv --task $task: bad JSON"
@@ -81,7 +81,34 @@ for lang in ("en", "fr", "all"):
     for t in tasks:
         assert 0.0 <= d["results"][lang][t]["unspin"] <= 1.0
 PY
+    # --oof: every article once per subtask, from a fold that did not train on it;
+    # the genre arg-max of its probabilities gives the table's genre accuracy.
+    python3 - "$tmp/oof-$task.jsonl" "$tmp/cv-$task.json" "$task" <<'PY' || fail "cv --task $task: bad --oof output"
+import collections, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+d = json.load(open(sys.argv[2]))
+tasks = ["genre", "framing", "techniques"] if sys.argv[3] == "all" else [sys.argv[3]]
+seen = collections.Counter((r["id"], r["task"]) for r in rows)
+assert sorted({t for _, t in seen}) == sorted(tasks), seen
+assert all(n == 1 for n in seen.values()) and len(seen) == 48 * len(tasks), len(seen)
+for r in rows:
+    assert 1 <= r["fold"] <= 3 and r["lang"] in ("en", "fr")
+    assert all(len(p["probs"]) == 23 and len(p["text_probs"]) == 23 for p in r["paragraphs"])
+    assert all(0 <= v <= 1 for p in r["paragraphs"] for v in p["probs"].values())
+    if r["task"] == "techniques":
+        assert len(r["paragraphs"]) == 4 and all("gold" in p for p in r["paragraphs"])
+    else:
+        assert len(r["genre"]) == 3 and len(r["frames"]) == 14 and len(r["paragraphs"]) == 4
+if "genre" in tasks:
+    g = [r for r in rows if r["task"] == "genre"]
+    acc = sum(max(r["genre"], key=r["genre"].get) in r["gold"] for r in g) / len(g)
+    assert abs(acc - d["results"]["all"]["genre"]["micro_f1"]) < 1e-3, acc
+PY
 done
+"$U" -q cv --data "$tmp/data" "${opts[@]}" --folds 3 --task genre --oof "$tmp/no/such/dir.jsonl" \
+    >/dev/null 2>"$tmp/err"
+[ $? = 1 ] && grep -q "no/such/dir.jsonl: cannot write" "$tmp/err" ||
+    fail "cv --oof to an unwritable path: $(cat "$tmp/err")"
 
 # ---- 2. a slice of the real data -------------------------------------------------
 data=../shared/data/semeval2023

@@ -18,7 +18,7 @@ endif
 ALL_CFLAGS := -std=c17 $(OPT) -g $(WARN) -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Isrc -pthread $(CFLAGS)
 LIBS    := -lutf8proc -ljansson -lxxhash -lm -pthread
-SRV_LIBS := -lmicrohttpd
+SRV_LIBS := -ldl   # libmicrohttpd is opened by `unspin serve` (src/server/mhd.h)
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/text/*.c src/feat/*.c src/model/*.c \
                              src/task/*.c src/io/*.c))

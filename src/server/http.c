@@ -23,8 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
-#include <microhttpd.h>
+#include "server/mhd.h"
 #include "server/server.h"
+
+static const us_mhd *mhd;   /* set by us_srv_start before the daemon's threads exist */
 
 #define MEMORY_LIMIT ((size_t)64 << 10)
 #define CONNECTION_LIMIT 1024u
@@ -99,25 +101,25 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, req_ctx *x, us_route_
 {
     struct MHD_Response *r;
     if (resp->is_static)
-        r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_PERSISTENT);
+        r = mhd->create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_PERSISTENT);
     else
-        r = MHD_create_response_from_buffer_with_free_callback(resp->len, resp->body, free_body);
+        r = mhd->create_response_from_buffer_with_free_callback(resp->len, resp->body, free_body);
     if (!r) {
         us_route_resp_fini(resp);
         return MHD_NO;
     }
     resp->body = NULL;   /* now owned by r */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (resp->allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    mhd->add_response_header(r, "X-Content-Type-Options", "nosniff");
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (resp->allow) mhd->add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
     if (x->route == US_ROUTE_PAGE)   /* the page may talk to this server and nothing else */
-        MHD_add_response_header(r, "Content-Security-Policy",
+        mhd->add_response_header(r, "Content-Security-Policy",
                                 "default-src 'none'; script-src 'unsafe-inline'; "
                                 "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp->status, r);
-    MHD_destroy_response(r);
+    enum MHD_Result ok = mhd->queue_response(c, (unsigned)resp->status, r);
+    mhd->destroy_response(r);
     if (ok == MHD_YES) x->status = resp->status;
     return ok;
 }
@@ -143,7 +145,7 @@ static enum MHD_Result begin(us_srv *s, struct MHD_Connection *c, req_ctx *x, co
         us_route_handle(&s->cfg, x->route, NULL, &resp);
         return send_resp(c, x, &resp);
     }
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+    const char *cl = mhd->lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
@@ -207,9 +209,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (x->oom) return send_error(c, x, 500, "out of memory");
     us_route_req rq = {
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
-        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
-        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "explain"),
+        mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
+        mhd->lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "explain"),
         x->body.data ? x->body.data : "", x->body.len};
     us_route_resp resp;
     us_route_handle(&s->cfg, x->route, &rq, &resp);
@@ -252,6 +254,10 @@ us_srv *us_srv_start(const us_srv_config *cfg, us_err *err)
         us_err_set(err, US_ENOMEM, "out of memory");
         return NULL;
     }
+    if (!(mhd = us_mhd_load(err))) {
+        us_free(s);
+        return NULL;
+    }
     s->cfg = *cfg;
     if (!s->cfg.n_threads) s->cfg.n_threads = 1;
     if (!s->cfg.timeout_s) s->cfg.timeout_s = 30;
@@ -270,7 +276,7 @@ us_srv *us_srv_start(const us_srv_config *cfg, us_err *err)
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(
+    s->daemon = mhd->start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,   /* first, so it sees every message */
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
@@ -288,7 +294,7 @@ us_srv *us_srv_start(const us_srv_config *cfg, us_err *err)
         us_free(s);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = mhd->get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     return s;
 }
@@ -298,6 +304,6 @@ unsigned us_srv_port(const us_srv *s) { return s->port; }
 void us_srv_stop(us_srv *s)
 {
     if (!s) return;
-    MHD_stop_daemon(s->daemon);
+    mhd->stop_daemon(s->daemon);
     us_free(s);
 }

@@ -116,6 +116,16 @@ void us_fz_expect(us_fz *fz, uint32_t n_tokens);
  * n-grams (per cfg), scaled by 'weight'. With 'ctx' set, only words are added,
  * in the context namespace (used for neighbouring paragraphs and the article). */
 void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float weight, int ctx);
+/* Per line of 't', US_REPEAT_STATS numbers over its words of 4+ letters
+ * (repeats.c): the share also found on another line, the share found twice
+ * or more on the line, log(1 + their count); zeros for a line without such
+ * words. Words are told apart by us_fz_word_hash. out: (t->n_lines x
+ * US_REPEAT_STATS). Returns US_OK or US_ENOMEM. */
+#define US_REPEAT_STATS 3
+int us_line_repeats(us_fz *fz, const us_text *t, float *out);
+/* The hash of token i's normal form (the word feature's; 0 when the normal
+ * form is empty), from the token cache when it can. */
+uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i);
 /* Adds punctuation, casing and length cues of tokens [a, b). */
 void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b);
 /* Adds 'w' to the feature named prefix+s in namespace 'ns' (for cues.c). */

@@ -413,8 +413,9 @@ static inline uint64_t tok_key(const us_text *t, const us_token *tok)
 /* The cache entry of token 'tok', filled on a miss; NULL when the token is
  * not cacheable (long, empty normal form, out of memory): the caller then
  * takes the plain path. */
-static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok,
-                               uint64_t key)
+__attribute__((always_inline))   /* the token loop's hot path */
+static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok,
+                                       uint64_t key)
 {
     size_t n = tok->end_byte - tok->start_byte;
     if (!key || !fz->tc) return NULL;
@@ -441,6 +442,17 @@ static const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_token *tok
     memcpy(e->raw, raw, n);
     e->key = key;
     return e;
+}
+
+uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i)
+{
+    const us_token *tok = &t->toks[i];
+    if (!fz->tc && !fz->explain) fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc);
+    const us_tokfeat *e = fz->explain ? NULL : tc_get(fz, t, tok, tok_key(t, tok));
+    if (e) return e->h;
+    char norm[MAX_NORM];
+    size_t n = token_norm(t, tok, norm, sizeof norm);
+    return n ? us_hash64_fast(norm, n, ns_seed(fz, US_NS_WORD)) : 0;
 }
 
 /* The context-bucket memo of text 't' (cleared when 't' is a new text), or

@@ -77,6 +77,33 @@ static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordin
     return rc;
 }
 
+_Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_repeats' numbers");
+
+/* Second stage of the techniques head over the article's paragraphs (their
+ * first-stage probabilities are in a->paras), with each paragraph's repeat
+ * statistics when the model uses them. */
+static int stack_article(const us_head *ht, us_fz *fz, const us_text *t, int lang, us_analysis *a)
+{
+    float *x = NULL, *stats = NULL;
+    if (ht->stack_d == US_STACK_D && a->n_paras) {
+        stats = us_malloc((t->n_lines ? t->n_lines : 1) * US_REPEAT_STATS * sizeof *stats);
+        x = us_malloc(a->n_paras * US_STACK_X * sizeof *x);
+        if (!stats || !x || us_line_repeats(fz, t, stats) != US_OK) {
+            us_free(stats);
+            us_free(x);
+            return US_ENOMEM;
+        }
+        for (size_t q = 0; q < a->n_paras; q++)
+            memcpy(x + q * US_STACK_X, stats + (size_t)(a->paras[q].line - 1) * US_REPEAT_STATS,
+                   US_STACK_X * sizeof *x);
+    }
+    us_stack_apply(ht->stack, ht->stack_d, US_N_TECH_LABELS, lang, a->paras->prob, a->n_paras,
+                   sizeof *a->paras, x);
+    us_free(stats);
+    us_free(x);
+    return US_OK;
+}
+
 int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze_opts *opts,
                us_analysis **out, us_err *err)
 {
@@ -172,9 +199,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             memcpy(p->prob_text, z, sizeof z);
         }
         /* The article around each paragraph (stack.h), in place. */
-        if (ht->stack)
-            us_stack_apply(ht->stack, US_N_TECH_LABELS, lang, a->paras->prob, a->n_paras,
-                           sizeof *a->paras);
+        if (ht->stack && (rc = stack_article(ht, fzp, tp, lang, a)) != US_OK) goto oom;
         /* Pass 2: decisions, their evidence, spans. */
         for (size_t q = 0; q < a->n_paras; q++) {
             us_para_result *p = &a->paras[q];

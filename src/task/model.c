@@ -229,14 +229,15 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
     if (needs(tasks, US_DO_TECHNIQUES) && section(mf, "STK1", &p, &n, name, &rc, err) != US_ENOTFOUND) {
         if (rc != US_OK) goto fail;
         const unsigned char *h = p;
-        uint32_t L = US_N_TECH_LABELS;
-        if (!m->heads[US_TASK_TECHNIQUES].present || n != 8 + 4 * (size_t)L * US_STACK_D ||
-            us_get_u32le(h) != L || us_get_u32le(h + 4) != US_STACK_D) {
+        uint32_t L = US_N_TECH_LABELS, D = n >= 8 ? us_get_u32le(h + 4) : 0;
+        if (!m->heads[US_TASK_TECHNIQUES].present || (D != US_STACK_D && D != US_STACK_D_V1) ||
+            n != 8 + 4 * (size_t)L * D || us_get_u32le(h) != L) {
             us_err_set(err, US_EFORMAT, "%s: section STK1 is malformed (%zu bytes)", name, n);
             goto fail;
         }
         const float *sw = (const float *)(const void *)(h + 8);
-        for (size_t i = 0; i < (size_t)L * US_STACK_D; i++)
+        m->heads[US_TASK_TECHNIQUES].stack_d = D;
+        for (size_t i = 0; i < (size_t)L * D; i++)
             if (!(fabsf(sw[i]) < 1e6f)) {   /* also catches NaN */
                 us_err_set(err, US_EFORMAT, "%s: section STK1 holds an invalid weight", name);
                 goto fail;

@@ -22,7 +22,8 @@
  *         P       NB*S        weight rows, P = 16+4L+4RL rounded up to 64, S = stride
  *                             (us_qlinear_stride(L)): f32 scale, int8 weights[L], zero pad
  *   STK1  optional, with TECH: the second stage of the techniques head (stack.h):
- *         u32 n_labels, u32 US_STACK_D, then f32 weights (n_labels x US_STACK_D)
+ *         u32 n_labels, u32 D, then f32 weights (n_labels x D); D = US_STACK_D (24),
+ *         or US_STACK_D_V1 (21) in models without the repeat statistics
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -46,7 +47,8 @@ typedef struct us_head {
     int softmax;
     us_qlinear q;
     const float *thr;        /* (US_THR_ROWS, n_labels) */
-    const float *stack;      /* STK1 (techniques): (n_labels, US_STACK_D) weights, or NULL */
+    const float *stack;      /* STK1 (techniques): (n_labels, stack_d) weights, or NULL */
+    uint32_t stack_d;        /* US_STACK_D, or US_STACK_D_V1 in older models */
 } us_head;
 
 /* Per-analysis working memory, recycled through the model's pool so that a

@@ -51,10 +51,11 @@ static void agg_init(agg *a, const float *P, size_t n, uint32_t L, size_t stride
         }
 }
 
-/* Features of technique k for paragraph i: row = its probabilities, prev and
- * next = its neighbours' (NULL at the ends), own = sum of row. */
+/* The D features of technique k for paragraph i: row = its probabilities,
+ * prev and next = its neighbours' (NULL at the ends), own = sum of row, x =
+ * its repeat statistics (NULL: zeros; not read when D is US_STACK_D_V1). */
 static void feat_row(const agg *a, const float *row, const float *prev, const float *next,
-                     double own, size_t i, uint32_t k, int lang, double *f)
+                     double own, const float *x, size_t i, uint32_t k, int lang, int D_, double *f)
 {
     size_t n = a->n;
     double p = row[k];
@@ -71,7 +72,9 @@ static void feat_row(const agg *a, const float *row, const float *prev, const fl
         f[8 + j] = oh;
         f[14 + j] = f[0] * oh;
     }
-    f[20] = 1.0;
+    if (D_ == D)
+        for (int j = 0; j < US_STACK_X; j++) f[20 + j] = x ? x[j] : 0.0;
+    f[D_ - 1] = 1.0;
 }
 
 static double row_sum(const float *row, uint32_t L)
@@ -81,16 +84,17 @@ static double row_sum(const float *row, uint32_t L)
     return s;
 }
 
-static double dot(const float *w, const double *f)
+static double dot(const float *w, const double *f, int D_)
 {
     double z = 0;
-    for (int j = 0; j < D; j++) z += (double)w[j] * f[j];
+    for (int j = 0; j < D_; j++) z += (double)w[j] * f[j];
     return z;
 }
 
-void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n, size_t stride)
+void us_stack_apply(const float *w, uint32_t D_, uint32_t L, int lang, float *P, size_t n,
+                    size_t stride, const float *X)
 {
-    if (!n || L > MAX_LABELS) return;
+    if (!n || L > MAX_LABELS || (D_ != D && D_ != US_STACK_D_V1)) return;
     agg a;
     agg_init(&a, P, n, L, stride);
     float prev[MAX_LABELS], cur[MAX_LABELS];
@@ -100,9 +104,10 @@ void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n, si
         const float *next = i + 1 < n ? row_at(P, i + 1, stride) : NULL;
         memcpy(cur, row, L * sizeof *cur);    /* row is overwritten below */
         double own = row_sum(cur, L);
+        const float *x = X ? X + i * US_STACK_X : NULL;
         for (uint32_t k = 0; k < L; k++) {
-            feat_row(&a, cur, i ? prev : NULL, next, own, i, k, lang, f);
-            row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D, f))));
+            feat_row(&a, cur, i ? prev : NULL, next, own, x, i, k, lang, (int)D_, f);
+            row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D_, f, (int)D_))));
         }
         memcpy(prev, cur, L * sizeof *prev);
     }
@@ -189,9 +194,9 @@ static void newton(const double *F, const uint8_t *y, size_t m, double *wv)
     }
 }
 
-int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint32_t *g,
-                 const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos, float *w,
-                 us_err *err)
+int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *lang,
+                 const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
+                 float *w, us_err *err)
 {
     if (L > MAX_LABELS) return us_err_set(err, US_EINVAL, "too many labels for stacking");
     size_t m = 0;
@@ -214,7 +219,8 @@ int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint3
                 for (size_t i = s; i < e; i++) {
                     const float *row = P + i * L;
                     feat_row(&a, row, i > s ? row - L : NULL, i + 1 < e ? row + L : NULL,
-                             row_sum(row, L), i - s, k, lang[s], F + r * D);
+                             row_sum(row, L), X ? X + i * US_STACK_X : NULL, i - s, k, lang[s],
+                             D, F + r * D);
                     y[r] = (uint8_t)(Y[i] >> k & 1u);
                     pos += y[r++];
                 }

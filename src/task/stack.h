@@ -10,11 +10,16 @@
  *   1  logit of the mean p_k of the              for a language without
  *      article's other paragraphs                training data)
  *   2  max p_k of the other paragraphs     14-19 feature 0 x language one-hot
- *   3  p_k of the previous paragraph       20    1 (bias)
- *   4  p_k of the next paragraph
- *   5  sum of the paragraph's p over all techniques
- *   6  the same sum averaged over the other paragraphs
- *   7  log(1 + number of paragraphs)
+ *   3  p_k of the previous paragraph       20-22 the paragraph's repeat
+ *   4  p_k of the next paragraph                 statistics (us_line_repeats:
+ *   5  sum of the paragraph's p over all         share of its words found
+ *      techniques                                elsewhere in the article,
+ *   6  the same sum averaged over the            share found twice in it,
+ *      other paragraphs                          log(1 + words))
+ *   7  log(1 + number of paragraphs)       23    1 (bias)
+ *
+ * Models of the first version (US_STACK_D_V1 = 21 weights) have no 20-22:
+ * their bias is 20.
  *
  * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
  * learns how far to trust the first stage in each language, and its output is
@@ -27,14 +32,19 @@
 #include "base/base.h"
 
 #define US_STACK_LANGS 6      /* languages with training data: en fr ge it po ru */
-#define US_STACK_D 21         /* weights per technique, the bias last */
+#define US_STACK_D 24         /* weights per technique, the bias last */
+#define US_STACK_D_V1 21      /* the same in models without the repeat statistics */
+#define US_STACK_X 3          /* per-paragraph inputs besides the probabilities */
 
 /* Rewrites P (n paragraphs of one article in reading order, L probabilities
  * each, rows 'stride' bytes apart: L * sizeof(float) when packed, or the
  * size of a result struct holding them) with the second stage's
- * probabilities. w: (L x US_STACK_D). lang: language index, or < 0 / >=
- * US_STACK_LANGS for one without training data. */
-void us_stack_apply(const float *w, uint32_t L, int lang, float *P, size_t n, size_t stride);
+ * probabilities. w: (L x D), D = US_STACK_D or US_STACK_D_V1. X: (n x
+ * US_STACK_X) repeat statistics of the paragraphs (unused with D_V1; NULL
+ * reads zeros). lang: language index, or < 0 / >= US_STACK_LANGS for one
+ * without training data. */
+void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
+                    size_t stride, const float *X);
 
 /* End of the article group that starts at item s: items of one article are
  * contiguous and share g. */
@@ -46,13 +56,13 @@ static inline size_t us_stack_group_end(const uint32_t *g, size_t s, size_t n)
 }
 
 /* Training items: n paragraphs with first-stage probabilities P (n x L),
- * label masks Y, language, and article group g (paragraphs of one article are
- * contiguous and in reading order, g equal within). Fits on the items with
- * use[i] set (whole articles) and writes w (L x US_STACK_D). Labels with
- * fewer than min_pos positives get the identity (output = first stage).
- * Deterministic. Returns US_OK or US_ENOMEM. */
-int us_stack_fit(const float *P, const uint32_t *Y, const int *lang, const uint32_t *g,
-                 const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos, float *w,
-                 us_err *err);
+ * repeat statistics X (n x US_STACK_X), label masks Y, language, and article
+ * group g (paragraphs of one article are contiguous and in reading order, g
+ * equal within). Fits on the items with use[i] set (whole articles) and
+ * writes w (L x US_STACK_D). Labels with fewer than min_pos positives get the
+ * identity (output = first stage). Deterministic. Returns US_OK or US_ENOMEM. */
+int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *lang,
+                 const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
+                 float *w, us_err *err);
 
 #endif

@@ -101,6 +101,7 @@ void us_corpus_fini(us_corpus *c)
     us_free(c->par_y);
     us_free(c->par_art);
     us_free(c->par_line);
+    us_free(c->par_rep);
     memset(c, 0, sizeof *c);
 }
 
@@ -182,6 +183,8 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
     us_text_init(&t);
     int rc = US_OK;
     size_t n = ds->n, n_par = 0;
+    float *stats = NULL;   /* repeat statistics of the current text's lines */
+    size_t cap_stats = 0;
     for (size_t i = 0; i < n; i++) {
         const us_article *a = &ds->arts[i];
         for (uint32_t l = 0; a->line_gold && l < a->n_lines; l++) n_par += a->line_gold[l];
@@ -198,7 +201,8 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
     c->par_y = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
     c->par_art = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
     c->par_line = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
-    if (!c->par_x || !c->par_y || !c->par_art || !c->par_line) goto oom;
+    c->par_rep = us_calloc((n_par ? n_par : 1) * US_REPEAT_STATS, sizeof(float));
+    if (!c->par_x || !c->par_y || !c->par_art || !c->par_line || !c->par_rep) goto oom;
     for (size_t i = 0; i < n; i++) {
         const us_article *a = &ds->arts[i];
         for (int k = 0; k < 2; k++) {
@@ -211,6 +215,13 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
         }
         if (!a->text[US_TASK_TECHNIQUES] || !a->line_gold) continue;
         if ((rc = us_text_tokenize(&t, a->text[2], a->len[2], err)) != US_OK) goto fail;
+        if (t.n_lines > cap_stats) {
+            float *ns = us_realloc(stats, t.n_lines * US_REPEAT_STATS * sizeof *ns);
+            if (!ns) goto oom;
+            stats = ns;
+            cap_stats = t.n_lines;
+        }
+        if (us_line_repeats(&fz, &t, stats) != US_OK) goto oom;
         uint32_t ordinal = 0;
         for (uint32_t l = 0; l < a->n_lines && l < t.n_lines; l++) {
             int nonempty = us_line_nonempty(&t, l);
@@ -221,6 +232,8 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
                 c->par_y[p] = a->line_labels[l];
                 c->par_art[p] = (uint32_t)i;
                 c->par_line[p] = l + 1;
+                memcpy(c->par_rep + p * US_REPEAT_STATS, stats + (size_t)l * US_REPEAT_STATS,
+                       US_REPEAT_STATS * sizeof *stats);
             }
             ordinal += (uint32_t)nonempty;
         }
@@ -245,12 +258,14 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg,
     }
     us_fz_fini(&fz);
     us_text_fini(&t);
+    us_free(stats);
     return US_OK;
 oom:
     rc = us_err_set(err, US_ENOMEM, "out of memory while computing features");
 fail:
     us_fz_fini(&fz);
     us_text_fini(&t);
+    us_free(stats);
     us_corpus_fini(c);
     return rc;
 }
@@ -396,11 +411,12 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += use[i] != 0;
     float *P = us_malloc((m ? m : 1) * L * sizeof *P), *P2 = us_malloc((m ? m : 1) * L * sizeof *P2);
+    float *X = us_malloc((m ? m : 1) * US_STACK_X * sizeof *X);
     uint32_t *Yc = us_malloc((m ? m : 1) * sizeof *Yc), *g = us_malloc((m ? m : 1) * sizeof *g);
     int *lang = us_malloc((m ? m : 1) * sizeof *lang);
     uint8_t *fold = us_malloc(m ? m : 1), *in = us_malloc(m ? m : 1);
     int rc = US_OK;
-    if (!P || !P2 || !Yc || !g || !lang || !fold || !in) {
+    if (!P || !P2 || !X || !Yc || !g || !lang || !fold || !in) {
         rc = us_err_set(err, US_ENOMEM, "out of memory");
         goto out;
     }
@@ -409,6 +425,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         if (!use[i]) continue;
         const us_article *a = &ds->arts[c->par_art[i]];
         memcpy(P + r * L, prob + i * L, L * sizeof *P);
+        memcpy(X + r * US_STACK_X, c->par_rep + i * US_REPEAT_STATS, US_STACK_X * sizeof *X);
         Yc[r] = Y[i];
         g[r] = c->par_art[i];
         lang[r] = a->lang;
@@ -419,15 +436,17 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     memcpy(P2, P, m * L * sizeof *P2);
     for (uint32_t f = 0; f < K; f++) {   /* cross-fitted outputs for the threshold */
         for (size_t i = 0; i < m; i++) in[i] = fold[i] != f;
-        if ((rc = us_stack_fit(P, Yc, lang, g, in, m, L, cfg->min_pos_thr, w, err)) != US_OK)
+        if ((rc = us_stack_fit(P, X, Yc, lang, g, in, m, L, cfg->min_pos_thr, w, err)) != US_OK)
             goto out;
         for (size_t s = 0, e; s < m; s = e) {
             e = us_stack_group_end(g, s, m);
-            if (!in[s]) us_stack_apply(w, L, lang[s], P2 + s * L, e - s, L * sizeof *P2);
+            if (!in[s])
+                us_stack_apply(w, US_STACK_D, L, lang[s], P2 + s * L, e - s, L * sizeof *P2,
+                               X + s * US_STACK_X);
         }
     }
     memset(in, 1, m);
-    if ((rc = us_stack_fit(P, Yc, lang, g, in, m, L, cfg->min_pos_thr, h->stack, err)) != US_OK)
+    if ((rc = us_stack_fit(P, X, Yc, lang, g, in, m, L, cfg->min_pos_thr, h->stack, err)) != US_OK)
         goto out;
     h->has_stack = 1;
     double f0, f1;
@@ -437,7 +456,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     for (int row = 0; row < US_THR_ROWS; row++)
         for (uint32_t l = 0; l < L; l++) h->thr[row][l] = t1;
 out:
-    us_free(P); us_free(P2); us_free(Yc); us_free(g); us_free(lang); us_free(fold); us_free(in);
+    us_free(P); us_free(P2); us_free(X); us_free(Yc); us_free(g); us_free(lang); us_free(fold); us_free(in);
     return rc;
 }
 
@@ -602,7 +621,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     us_buf_init(&b);
     uint64_t cfg_hash = us_hash64(&cfg->feat, sizeof cfg->feat, h);
     uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
-                         (uint64_t)cfg->spans, cfg->inner_folds, (uint64_t)cfg->stack,
+                         (uint64_t)cfg->spans, cfg->inner_folds,
+                         cfg->stack ? US_STACK_D : 0,   /* the second stage's layout */
                          cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);
     for (int t = 0; t < US_N_TASKS; t++) {

@@ -40,6 +40,8 @@ typedef struct us_corpus {
     uint32_t *par_y;
     uint32_t *par_art;       /* article index of each paragraph */
     uint32_t *par_line;      /* 1-based line number; 0 for a span item */
+    float *par_rep;          /* (n_paras x US_REPEAT_STATS) the line's repeat statistics
+                                (us_line_repeats); zeros for a span item */
     size_t n_span_items;     /* items made from gold spans (par_line == 0) */
 } us_corpus;
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include "task/model.h"
 #include "task/stack.h"
+#include "feat/feat.h"
+#include "text/text.h"
 
 #define L US_N_TECH_LABELS
 #define D US_STACK_D
@@ -36,13 +38,13 @@ static void test_features_mean_what_they_say(void **state)
     /* 0: the paragraph's own probability (logit in, sigmoid out = identity) */
     only_feature(w, 0);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 0, P, N, ROW);
+    us_stack_apply(w, D, L, 0, P, N, ROW, NULL);
     for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - P0[i]) < 1e-6f);
     /* 3 and 4: the neighbours' first-stage values, not the rewritten ones */
     for (int j = 3; j <= 4; j++) {
         only_feature(w, j);
         memcpy(P, P0, sizeof P);
-        us_stack_apply(w, L, 2, P, N, ROW);
+        us_stack_apply(w, D, L, 2, P, N, ROW, NULL);
         for (size_t i = 0; i < N; i++)
             for (int k = 0; k < L; k++) {
                 int nb = j == 3 ? (int)i - 1 : (int)i + 1;
@@ -53,7 +55,7 @@ static void test_features_mean_what_they_say(void **state)
     /* 2: the maximum over the other paragraphs */
     only_feature(w, 2);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 1, P, N, ROW);
+    us_stack_apply(w, D, L, 1, P, N, ROW, NULL);
     for (size_t i = 0; i < N; i++)
         for (int k = 0; k < L; k++) {
             float mx = 0;
@@ -64,22 +66,46 @@ static void test_features_mean_what_they_say(void **state)
     /* 5: the sum over techniques; 8 + lang: the language; 20: the bias */
     only_feature(w, 5);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 0, P, N, ROW);
+    us_stack_apply(w, D, L, 0, P, N, ROW, NULL);
     double s0 = 0;
     for (int k = 0; k < L; k++) s0 += P0[k];
     assert_true(fabsf(P[0] - sigm(s0)) < 1e-5f);
     only_feature(w, 8 + 4);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 4, P, N, ROW);
+    us_stack_apply(w, D, L, 4, P, N, ROW, NULL);
     assert_true(fabsf(P[0] - sigm(1.0)) < 1e-6f);
     memcpy(P, P0, sizeof P);
-    us_stack_apply(w, L, 7, P, N, ROW);      /* es: no training data, 1/6 of each language */
+    us_stack_apply(w, D, L, 7, P, N, ROW, NULL);      /* es: no training data, 1/6 of each language */
     assert_true(fabsf(P[0] - sigm(1.0 / 6)) < 1e-6f);
+    /* 20-22: the paragraph's repeat statistics (zeros without them); 23: the bias */
+    float X[N * US_STACK_X];
+    for (size_t i = 0; i < N * US_STACK_X; i++) X[i] = 0.1f * (float)(i + 1);
+    for (int j = 20; j < 23; j++) {
+        only_feature(w, j);
+        memcpy(P, P0, sizeof P);
+        us_stack_apply(w, D, L, 3, P, N, ROW, X);
+        for (size_t i = 0; i < N; i++)
+            assert_true(fabsf(P[i * L + 5] - sigm(X[i * US_STACK_X + (size_t)(j - 20)])) < 1e-6f);
+        memcpy(P, P0, sizeof P);
+        us_stack_apply(w, D, L, 3, P, N, ROW, NULL);
+        assert_true(fabsf(P[0] - 0.5f) < 1e-6f);
+    }
+    only_feature(w, D - 1);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w, D, L, 3, P, N, ROW, X);
+    assert_true(fabsf(P[7] - sigm(1.0)) < 1e-6f);
+    /* First-version weights (21 a technique): no repeat statistics, the bias at 20. */
+    float w1[L * US_STACK_D_V1];
+    memset(w1, 0, sizeof w1);
+    for (int k = 0; k < L; k++) w1[k * US_STACK_D_V1 + 20] = 1.0f;
+    memcpy(P, P0, sizeof P);
+    us_stack_apply(w1, US_STACK_D_V1, L, 3, P, N, ROW, X);
+    for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - sigm(1.0)) < 1e-6f);
     /* A one-paragraph article has no others: features 2, 3, 4 and 6 are 0. */
     for (int j = 2; j <= 6; j += (j == 4 ? 2 : 1)) {
         only_feature(w, j);
         memcpy(P, P0, L * sizeof *P);
-        us_stack_apply(w, L, 0, P, 1, ROW);
+        us_stack_apply(w, D, L, 0, P, 1, ROW, NULL);
         assert_true(fabsf(P[0] - 0.5f) < 1e-6f);
     }
 }
@@ -128,26 +154,69 @@ static void test_fit_learns_article_context(void **state)
     size_t n = synth(P, Y, lang, g, 400, 1);
     memset(use, 1, n);
     us_err err = {0};
-    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w, &err), US_OK);
+    assert_int_equal(us_stack_fit(P, NULL, Y, lang, g, use, n, L, 15, w, &err), US_OK);
     assert_true(w[1] > 0.3f);                   /* the article mean matters */
     for (int k = 1; k < L; k++)                 /* no positives: identity */
         for (int j = 0; j < D; j++) assert_true(w[k * D + j] == (j == 0 ? 1.0f : 0.0f));
-    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
+    assert_int_equal(us_stack_fit(P, NULL, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
     assert_memory_equal(w, w2, sizeof w);       /* deterministic */
     /* Fresh articles: lower log loss than the first stage alone. */
     size_t m = synth(T, Y, lang, g, 400, 2);
     double before = log_loss(T, Y, m);
     for (size_t s = 0, e; s < m; s = e) {
         e = us_stack_group_end(g, s, m);
-        us_stack_apply(w, L, lang[s], T + s * L, e - s, ROW);
+        us_stack_apply(w, D, L, lang[s], T + s * L, e - s, ROW, NULL);
     }
     double after = log_loss(T, Y, m);
     assert_true(after < before - 0.05);
     /* Items outside 'use' are ignored: fitting on half gives other weights. */
     for (size_t i = 0; i < n; i++) use[i] = g[i] % 2;
-    assert_int_equal(us_stack_fit(P, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
+    assert_int_equal(us_stack_fit(P, NULL, Y, lang, g, use, n, L, 15, w2, &err), US_OK);
     assert_true(memcmp(w, w2, sizeof w) != 0);
     free(P); free(T); free(Y); free(g); free(lang); free(use);
+}
+
+/* us_line_repeats on a hand-counted text: words of 4+ letters, case folded. */
+static void test_line_repeats(void **state)
+{
+    (void)state;
+    const char *text = "Lies, lies and more LIES about the budget.\n"
+                       "\n"
+                       "The budget was cut; nurses were cut.\n"
+                       "Nothing here.\n";
+    us_text t;
+    us_err err = {0};
+    us_text_init(&t);
+    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
+    assert_int_equal(t.n_lines, 4);
+    float st[4 * US_REPEAT_STATS];
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    us_fz fz;
+    us_fz_init(&fz, &fc);
+    assert_int_equal(us_line_repeats(&fz, &t, st), US_OK);
+    float again[4 * US_REPEAT_STATS];   /* the same from the token cache's hashes */
+    assert_int_equal(us_line_repeats(&fz, &t, again), US_OK);
+    assert_memory_equal(st, again, sizeof st);
+    fz.explain = 1;                      /* and without the cache */
+    assert_int_equal(us_line_repeats(&fz, &t, again), US_OK);
+    assert_memory_equal(st, again, sizeof st);
+    us_fz_fini(&fz);
+    /* line 1: lies x3, more, about, budget: budget is elsewhere (1 of 6),
+     * lies repeats on the line (3 of 6) */
+    assert_true(fabsf(st[0] - 1.0f / 6) < 1e-6f);
+    assert_true(fabsf(st[1] - 3.0f / 6) < 1e-6f);
+    assert_true(fabsf(st[2] - logf(7.0f)) < 1e-6f);
+    /* the empty line: zeros */
+    for (int j = 0; j < 3; j++) assert_true(st[3 + j] == 0.0f);
+    /* line 3: budget, nurses, were: budget elsewhere; "cut" and "the" are short */
+    assert_true(fabsf(st[6] - 1.0f / 3) < 1e-6f);
+    assert_true(st[7] == 0.0f);
+    assert_true(fabsf(st[8] - logf(4.0f)) < 1e-6f);
+    /* line 4: nothing, here: no repeats */
+    assert_true(st[9] == 0.0f && st[10] == 0.0f);
+    assert_true(fabsf(st[11] - logf(3.0f)) < 1e-6f);
+    us_text_fini(&t);
 }
 
 /* A model with a techniques head (zero weights) and optionally STK1. */
@@ -205,9 +274,21 @@ static void test_model_round_trip(void **state)
     assert_int_equal(us_analyze(stacked, text, strlen(text), &o, &b, &err), US_OK);
     assert_int_equal(a->n_paras, 3);
     assert_int_equal(b->n_paras, 3);
-    float P[3 * L];
-    for (size_t i = 0; i < 3; i++) memcpy(P + i * L, a->paras[i].prob, L * sizeof *P);
-    us_stack_apply(sw, L, 1, P, 3, ROW);
+    float P[3 * L], X[3 * US_STACK_X], stats[4 * US_REPEAT_STATS];
+    us_text t;
+    us_text_init(&t);
+    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
+    assert_int_equal(t.n_lines, 4);
+    us_fz fz;
+    us_fz_init(&fz, &plain->fcfg);
+    assert_int_equal(us_line_repeats(&fz, &t, stats), US_OK);
+    us_fz_fini(&fz);
+    us_text_fini(&t);
+    for (size_t i = 0; i < 3; i++) {
+        memcpy(P + i * L, a->paras[i].prob, L * sizeof *P);
+        memcpy(X + i * US_STACK_X, stats + (a->paras[i].line - 1) * US_REPEAT_STATS, sizeof X / 3);
+    }
+    us_stack_apply(sw, D, L, 1, P, 3, ROW, X);
     for (size_t i = 0; i < 3; i++) {
         uint32_t want = 0;
         for (int k = 0; k < L; k++) {
@@ -222,6 +303,25 @@ static void test_model_round_trip(void **state)
     us_model_free(stacked);
     free(mem0);
     free(mem1);
+    /* A first-version STK1 (21 weights a technique) still loads and is used. */
+    {
+        us_mfw *w = small_model(NULL);
+        unsigned char blob[8 + 4 * L * US_STACK_D_V1];
+        us_put_u32le(blob, L);
+        us_put_u32le(blob + 4, US_STACK_D_V1);
+        for (int i = 0; i < L * US_STACK_D_V1; i++)   /* bias 1.5, the rest 0 */
+            us_put_f32le(blob + 8 + 4 * i, i % US_STACK_D_V1 == 20 ? 1.5f : 0.0f);
+        assert_int_equal(us_mfw_add(w, "STK1", blob, sizeof blob, &err), US_OK);
+        void *mem = NULL;
+        us_model *m = load(w, &mem, &err);
+        assert_non_null(m);
+        assert_int_equal(m->heads[US_TASK_TECHNIQUES].stack_d, US_STACK_D_V1);
+        assert_int_equal(us_analyze(m, text, strlen(text), &o, &a, &err), US_OK);
+        for (int k = 0; k < L; k++) assert_true(fabsf(a->paras[1].prob[k] - sigm(1.5)) < 1e-6f);
+        us_analysis_free(a);
+        us_model_free(m);
+        free(mem);
+    }
     /* A short or non-finite STK1 is an error, not a crash. */
     for (int bad = 0; bad < 2; bad++) {
         us_mfw *w = small_model(NULL);
@@ -243,6 +343,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_features_mean_what_they_say),
+        cmocka_unit_test(test_line_repeats),
         cmocka_unit_test(test_fit_learns_article_context),
         cmocka_unit_test(test_model_round_trip),
     };

@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""oof-stack-repeats.py -- prototype P2 of docs/ACCURACY.md: a Python replica of
+the techniques head's second stage (src/task/stack.h, features 0-19 and the
+bias), fitted on the first-stage probabilities of `unspin cv --oof`, with and
+without three repeat statistics per paragraph (share of its words of 4+
+letters found elsewhere in the article, share found twice in it, log(1 +
+their number)). Thresholds: one global value tuned on cross-fitted outputs of
+the training folds, as in the trainer.
+
+  unspin cv --data DATA --folds 5 --spans 0 --oof oof.jsonl
+  /usr/bin/python3 tools/oof-stack-repeats.py oof.jsonl DATA base rep rep2
+
+Variants: base (stack.h features 0-19), rep (+ the three statistics), rep2
+(+ the statistics times the paragraph's own logit). About 3 minutes each.
+"""
+import json, re, math, numpy as np, collections, sys
+from sklearn.linear_model import LogisticRegression
+D=sys.argv[2]
+rows=[json.loads(l) for l in open(sys.argv[1]) if '"task":"techniques"' in l]
+techs=sorted(rows[0]['paragraphs'][0]['probs'])
+K=len(techs)
+LANGS=['en','fr','ge','it','po','ru']
+def words(s): return [w.lower() for w in re.findall(r'\w+', s) if len(w)>=4]
+def lg(p): p=min(max(p,1e-4),1-1e-4); return math.log(p/(1-p))
+base=[];rep=[];Y=[];F=[];L=[]
+for r in rows:
+    text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
+    lines=text.split('\n')
+    cnt=collections.Counter(w for ln in lines for w in words(ln))
+    ps=r['paragraphs']; n=len(ps)
+    T=np.array([[p['text_probs'][k] for k in techs] for p in ps])
+    own=T.sum(1); allsum=T.sum()
+    tot=T.sum(0)
+    for i,p in enumerate(ps):
+        ws=words(lines[p['line']-1]) if p['line']-1 < len(lines) else []
+        local=collections.Counter(ws)
+        rep_else=sum(1 for w in ws if cnt[w]-local[w]>=1)/max(len(ws),1)
+        rep_in=sum(1 for w in ws if local[w]>=2)/max(len(ws),1)
+        lw=math.log(1+len(ws))
+        others=np.delete(T,i,0) if n>1 else np.zeros((1,K))
+        fk=[]
+        for k in range(K):
+            f0=lg(T[i,k]); f1=lg((tot[k]-T[i,k])/(n-1)+1e-4) if n>1 else lg(1e-4)
+            f2=others[:,k].max() if n>1 else 0
+            f3=T[i-1,k] if i>0 else 0; f4=T[i+1,k] if i+1<n else 0
+            f5=own[i]; f6=(allsum-own[i])/(n-1) if n>1 else 0; f7=math.log(1+n)
+            oh=[1.0*(r['lang']==l) for l in LANGS]
+            fk.append([f0,f1,f2,f3,f4,f5,f6,f7]+oh+[f0*o for o in oh]+[1.0])
+        base.append(fk); rep.append([rep_else,rep_in,lw])
+        if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
+        else: Y.append([-1]*K)
+        F.append(r['fold']); L.append(r['lang'])
+base=np.array(base); rep=np.array(rep); Y=np.array(Y); F=np.array(F); L=np.array(L)
+keep=Y[:,0]>=0
+grid=np.arange(0.05,0.6,0.005)
+def f1(P,Y,t):
+    tp=((P>=t)&(Y==1)).sum(); fp=((P>=t)&(Y==0)).sum(); fn=((P<t)&(Y==1)).sum(); return 2*tp/max(2*tp+fp+fn,1)
+def feats(idx,k,variant):
+    b=base[idx,k,:]
+    if variant=='rep': b=np.hstack([b, rep[idx]])
+    if variant=='rep2': b=np.hstack([b, rep[idx], rep[idx]*base[idx,k,0:1]])
+    return b
+C=1.0/len(base)  # lambda=1 like the C stack (sklearn C = 1/lambda per sum)
+def run(variant):
+    Q=np.zeros((len(base),K)); T=np.zeros(len(base))
+    for f in range(1,6):
+        tr=np.where((F!=f)&keep)[0]; te=np.where((F==f)&keep)[0]
+        Qin=np.zeros((len(tr),K)); ftr=F[tr]
+        for k in range(K):
+            for f2 in set(ftr):
+                a=tr[ftr!=f2]; b=tr[ftr==f2]
+                m=LogisticRegression(max_iter=2000,C=1.0).fit(feats(a,k,variant),Y[a,k])
+                Qin[ftr==f2,k]=m.predict_proba(feats(b,k,variant))[:,1]
+            m=LogisticRegression(max_iter=2000,C=1.0).fit(feats(tr,k,variant),Y[tr,k])
+            Q[te,k]=m.predict_proba(feats(te,k,variant))[:,1]
+        T[te]=max((f1(Qin,Y[tr],t),t) for t in grid)[1]
+    Qk,Yk,Tk,Lk=Q[keep],Y[keep],T[keep],L[keep]
+    out=[f1(Qk[Lk==l],Yk[Lk==l],Tk[Lk==l][:,None]) for l in LANGS]+[f1(Qk,Yk,Tk[:,None])]
+    return ' '.join('%.4f'%x for x in out)
+for v in sys.argv[3:]:
+    print(v, run(v), flush=True)

@@ -85,7 +85,8 @@ _Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_re
 static int stack_article(const us_head *ht, us_fz *fz, const us_text *t, int lang, us_analysis *a)
 {
     float *x = NULL, *stats = NULL;
-    if (ht->stack_d == US_STACK_D && a->n_paras) {
+    if (!a->n_paras) return US_OK;
+    if (ht->stack_d == US_STACK_D) {
         stats = us_malloc((t->n_lines ? t->n_lines : 1) * US_REPEAT_STATS * sizeof *stats);
         x = us_malloc(a->n_paras * US_STACK_X * sizeof *x);
         if (!stats || !x || us_line_repeats(fz, t, stats) != US_OK) {

@@ -444,11 +444,17 @@ static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_tok
     return e;
 }
 
+/* Whether the token cache is in use (not in explain mode, which needs the
+ * names), allocating it on first use. */
+static int tc_ready(us_fz *fz)
+{
+    return !fz->explain && (fz->tc || (fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc)));
+}
+
 uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i)
 {
     const us_token *tok = &t->toks[i];
-    if (!fz->tc && !fz->explain) fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc);
-    const us_tokfeat *e = fz->explain ? NULL : tc_get(fz, t, tok, tok_key(t, tok));
+    const us_tokfeat *e = tc_ready(fz) ? tc_get(fz, t, tok, tok_key(t, tok)) : NULL;
     if (e) return e->h;
     char norm[MAX_NORM];
     size_t n = token_norm(t, tok, norm, sizeof norm);
@@ -502,8 +508,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
      * ring), so that their cache misses overlap. */
     enum { TC_AHEAD = 4, RING = 8 };
     uint64_t ring[RING] = {0};
-    int use_tc = !fz->explain &&
-                 (fz->tc || (fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc)));
+    int use_tc = tc_ready(fz);
     uint32_t *memo = use_tc ? ctx_memo(fz, t) : NULL;   /* explain mode needs the names */
     uint64_t cseed = ns_seed(fz, US_NS_CTX);
     if (ctx && memo && add_ctx_memoised(fz, t, memo, a, b, w_tok)) return;

@@ -30,9 +30,10 @@ int us_line_repeats(us_fz *fz, const us_text *t, float *out)
     for (size_t i = 0; i < n; i++) {
         const us_token *tok = &t->toks[i];
         if (tok->kind != US_TOK_WORD || tok->end_cp - tok->start_cp < MIN_LETTERS) continue;
-        h[i] = us_fz_word_hash(fz, t, (uint32_t)i) | 1;   /* 0 = not a counted word */
-        n_words += h[i] != 1;
-        if (h[i] == 1) h[i] = 0;                           /* empty normal form */
+        uint64_t w = us_fz_word_hash(fz, t, (uint32_t)i);
+        if (!w) continue;                                  /* empty normal form */
+        h[i] = w | 1;                                      /* 0 = not a counted word */
+        n_words++;
     }
     size_t cap = 16;
     while (cap < 2 * n_words) cap *= 2;

@@ -653,16 +653,25 @@ void us_mfile_close(us_mfile *m)
 /* Finds section 'id' (a 4-character string). OUT: *data (64-byte aligned,
  * inside the file, valid until us_mfile_close; either may be NULL), *len.
  * Returns US_OK or US_ENOTFOUND. */
+/* Index of section 'id' in m->secs, or m->n_secs when absent. */
+static size_t find_section(const us_mfile *m, const char *id)
+{
+    size_t i = 0;
+    if (id && strlen(id) == 4)
+        while (i < m->n_secs && memcmp(m->secs[i].id, id, 4) != 0) i++;
+    else
+        i = m->n_secs;
+    return i;
+}
+
 int us_mfile_section(const us_mfile *m, const char *id, const void **data, size_t *len)
 {
-    if (!m || !id || strlen(id) != 4) return US_ENOTFOUND;
-    for (size_t i = 0; i < m->n_secs; i++) {
-        if (memcmp(m->secs[i].id, id, 4) != 0) continue;
-        if (data) *data = m->base + m->secs[i].off;
-        if (len) *len = (size_t)m->secs[i].len;
-        return US_OK;
-    }
-    return US_ENOTFOUND;
+    if (!m) return US_ENOTFOUND;
+    size_t i = find_section(m, id);
+    if (i == m->n_secs) return US_ENOTFOUND;
+    if (data) *data = m->base + m->secs[i].off;
+    if (len) *len = (size_t)m->secs[i].len;
+    return US_OK;
 }
 
 /* us_mfile_section, with the section's CRC checked at its first use (files
@@ -671,19 +680,19 @@ int us_mfile_section(const us_mfile *m, const char *id, const void **data, size_
 int us_mfile_section_verified(us_mfile *m, const char *id, const void **data, size_t *len,
                               us_err *err)
 {
-    if (!m || !id || strlen(id) != 4) return US_ENOTFOUND;
-    for (size_t i = 0; i < m->n_secs; i++) {
-        rsec *s = &m->secs[i];
-        if (memcmp(s->id, id, 4) != 0) continue;
-        if (!s->checked) {
-            if (us_crc32c(0, m->base + s->off, (size_t)s->len) != s->crc)
-                return us_err_set(err, US_ECHECKSUM, "section %s checksum mismatch (file "
-                                  "corrupted)", s->id);
-            s->checked = 1;
-        }
-        return us_mfile_section(m, id, data, len);
+    if (!m) return US_ENOTFOUND;
+    size_t i = find_section(m, id);
+    if (i == m->n_secs) return US_ENOTFOUND;
+    rsec *s = &m->secs[i];
+    if (!s->checked) {
+        if (us_crc32c(0, m->base + s->off, (size_t)s->len) != s->crc)
+            return us_err_set(err, US_ECHECKSUM, "section %s checksum mismatch (file "
+                              "corrupted)", s->id);
+        s->checked = 1;
     }
-    return US_ENOTFOUND;
+    if (data) *data = m->base + s->off;
+    if (len) *len = (size_t)s->len;
+    return US_OK;
 }
 
 uint16_t us_mfile_minor(const us_mfile *m) { return m ? m->minor : 0; }

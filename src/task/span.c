@@ -260,8 +260,9 @@ static void emit_f(const float *w, const uint32_t *feat, uint32_t n, uint32_t k,
 /* Tokens whose rows are requested ahead of use. */
 #define SPAN_AHEAD 3
 
-/* Asks for the rows of one token's NF features. */
-static inline void prefetch_rows(const us_span_model *sm, const uint32_t *f)
+/* Asks for the rows of one token's NF features. Always inlined: a function
+ * that only prefetches counts as pure to gcc, which then deletes its calls. */
+static inline __attribute__((always_inline)) void prefetch_rows(const us_span_model *sm, const uint32_t *f)
 {
     for (int j = 0; j < NF; j++) {
         __builtin_prefetch(us_span_q(sm, f[j]));

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# codegen.sh -- the hot loops that hide memory latency with __builtin_prefetch
+# must still contain prefetch instructions in the built binary. gcc deletes
+# calls to a helper that only prefetches (it counts as a pure function), and
+# that went unnoticed for months in span decoding: outputs stay the same, only
+# the speed drops. Run from the repository root by tests/run.sh; $UNSPIN is the binary.
+set -u
+UNSPIN=${UNSPIN:-build/unspin}
+if ! command -v objdump >/dev/null 2>&1; then
+    echo "SKIP: objdump not found (binutils); prefetch check skipped"
+    exit 0
+fi
+fails=0
+for fn in us_span_decode us_qlinear_score us_qlinear_add_rows us_fz_add_tokens; do
+    n=$(objdump -d --no-show-raw-insn --disassemble="$fn" "$UNSPIN" 2>/dev/null | grep -c prefetch)
+    if [ "$n" -gt 0 ]; then
+        echo "ok: $fn has $n prefetch instructions"
+    else
+        echo "FAIL: $fn in $UNSPIN has no prefetch instruction"
+        fails=$((fails+1))
+    fi
+done
+[ "$fails" -eq 0 ]

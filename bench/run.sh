@@ -128,6 +128,11 @@ for j in 1 2; do
 done
 [ "$(wc -l < "$tmp/out.jsonl")" -eq "$n_art" ] || echo "bench: WARNING: batch lines out != in"
 ./build/bench_load models/default.usm 50 | awk '{printf "model load: %.2f ms mean, %.2f ms best (50 loads)\n", $2, $3}'
+# Where full analysis spends its time: each stage of us_analyze on the same
+# articles in one process (CPU time, best of the rounds).
+echo "# stages of one analysis (build/bench_stages, 1 core, CPU time, best of $rounds rounds)"
+./build/bench_stages models/default.usm "$rounds" $(for l in $langs; do echo "$data/$l/train-articles-subtask-3"/*; done) |
+    awk -F'\t' '{printf "stage %-18s %8.0f articles/CPU-s %8.1f us/article\n", $1, $3, $4}'
 if [ "${BENCH_SKIP_TRAIN:-0}" != 1 ]; then
     /usr/bin/time -f "%e %M" -o "$tmp/t" $U -q train --data "$data" -o "$tmp/m.usm"
     read -r s k < "$tmp/t"

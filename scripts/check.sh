@@ -12,7 +12,7 @@ step() { echo; echo "=== $*"; }
 run() { "$@" || { echo "FAILED: $*"; status=1; }; }
 
 step "build (-Werror) and tests"
-run make -j"$jobs" WERROR=1 all
+run make -j"$jobs" WERROR=1 all bench-tools   # bench tools too, so they cannot rot
 run make -j"$jobs" WERROR=1 test
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 run env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 make -j"$jobs" WERROR=1 san

@@ -97,15 +97,20 @@ typedef struct us_para_result {
 
 typedef struct us_analysis {
     char lang[8];
-    int genre;                               /* genre id */
+    int genre;                               /* genre id; -1 when not predicted (not
+                                                asked, no genre head, or n_words == 0) */
     float genre_prob[US_N_GENRE_LABELS];
     us_cue genre_cues[US_TOP_CUES];
-    uint32_t frames;                         /* bitmask of frame ids */
+    uint32_t frames;                         /* bitmask of frame ids; 0 and frame_prob
+                                                all 0 when not predicted (as genre) */
     float frame_prob[US_N_FRAME_LABELS];
     us_cue frame_cues[US_N_FRAME_LABELS][US_TOP_CUES];
     us_para_result *paras; size_t n_paras;   /* non-empty lines only */
     size_t n_lines;                          /* all lines, empty ones included */
     size_t n_bytes, n_cps;
+    size_t n_words;                          /* word tokens: with none (an empty or
+                                                punctuation-only text) genre and
+                                                frames are not predicted */
 } us_analysis;
 
 enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8 };

@@ -208,7 +208,7 @@ static int print_summary(const char *path, const us_model *m, const us_analysis 
         print_cues(&t, a->genre_cues, 3);
         putchar('\n');
     } else {
-        puts("(no genre head in this model)");
+        puts(a->n_words ? "(no genre head in this model)" : "(not predicted: the text has no words)");
     }
     sgr(&t, "1");
     fputs("Frames  ", stdout);
@@ -224,7 +224,7 @@ static int print_summary(const char *path, const us_model *m, const us_analysis 
     }
     if (!n_frames) {
         sgr(&t, "2");
-        puts("none above threshold");
+        puts(a->n_words ? "none above threshold" : "(not predicted: the text has no words)");
         sgr(&t, "0");
     }
 

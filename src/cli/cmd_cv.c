@@ -302,11 +302,13 @@ int cmd_cv(int argc, char **argv)
                         goto out_corpus;
                     }
                     int r = US_OK;
-                    if (t == 0) {
-                        r = cell_push(&cells[lang][0], corpus.art_y[0][i], 1u << res->genre,
+                    if (t == 0) {   /* an article without words gets no genre: a miss */
+                        int g = res->genre;
+                        r = cell_push(&cells[lang][0], corpus.art_y[0][i], g >= 0 ? 1u << g : 0,
                                       base[0]);
-                        calib_add(&cal_genre, res->genre_prob[res->genre],
-                                  (int)(corpus.art_y[0][i] >> res->genre & 1u));
+                        if (g >= 0)
+                            calib_add(&cal_genre, res->genre_prob[g],
+                                      (int)(corpus.art_y[0][i] >> g & 1u));
                     } else if (t == 1) {
                         r = cell_push(&cells[lang][1], a->frames, res->frames, base[1]);
                         for (int l = 0; l < US_N_FRAMES; l++)

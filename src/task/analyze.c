@@ -130,6 +130,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     a->n_lines = tp->n_lines;
     a->n_bytes = len;
     a->n_cps = us_utf8_cp_count(text, len);
+    for (size_t i = 0; i < tp->n_toks; i++) a->n_words += tp->toks[i].kind == US_TOK_WORD;
     const us_head *hg = &m->heads[US_TASK_GENRE], *hf = &m->heads[US_TASK_FRAMING];
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
     size_t thr_row = (size_t)(lang + 1);   /* row 0 serves unknown languages */
@@ -144,7 +145,9 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         wvp = &sc->wv_para;
         us_wordvec_heads(wvp, ht->present ? &ht->q : NULL, NULL);
     }
-    if (((tasks & 1) && hg->present) || ((tasks & 2) && hf->present)) {
+    /* Without a word the article heads would answer from their biases alone
+     * (an empty text came out as satire, 0.96): no genre and no frames. */
+    if (a->n_words && (((tasks & 1) && hg->present) || ((tasks & 2) && hf->present))) {
         int explain_now = opts->explain && !wva;   /* names in the scoring pass */
         if ((rc = unit_features(sc, lang, ARTICLE, 0, wva, explain_now)) != US_OK) goto oom;
         if ((tasks & 1) && hg->present) {
@@ -257,8 +260,8 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
     us_buf_init(&b);
     us_buf_puts(&b, "{\"model\":\"");
     us_buf_json_str(&b, m->version, strlen(m->version));
-    us_buf_printf(&b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu",
-                  a->lang, a->n_bytes, a->n_cps, a->n_lines);
+    us_buf_printf(&b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu,"
+                  "\"n_words\":%zu", a->lang, a->n_bytes, a->n_cps, a->n_lines, a->n_words);
     if (a->genre >= 0) {
         us_buf_printf(&b, ",\"genre\":{\"label\":\"%s\",\"confidence\":%.4f,\"probs\":{",
                       us_label_name(0, a->genre), a->genre_prob[a->genre]);

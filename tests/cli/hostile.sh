@@ -121,6 +121,24 @@ grep -q $'\xe2\x80\x8b\|\xe2\x80\x8e\|\xe2\x80\xae\|\xe2\x80\xac\|\xe2\x81\xa6\|
 run zw-predict "${P[@]}" --task framing "$tmp/zw.txt"
 want_rc zw-predict 0
 
+# ---- articles without words: reported, not labelled from the biases ------------------------
+mkdir -p "$tmp/nowords"
+printf '' >"$tmp/nowords/article1.txt"
+printf '... !!! ***\n\n' >"$tmp/nowords/article2.txt"
+printf 'They lie to you! This is a farce.\n' >"$tmp/nowords/article3.txt"
+run nowords-genre "${P[@]}" --task genre "$tmp/nowords"
+want_rc nowords-genre 1
+want_err nowords-genre "article1.txt: no words to classify (genre not predicted)"
+want_err nowords-genre "article2.txt: no words to classify (genre not predicted)"
+[ "$(cut -f1 "$tmp/nowords-genre.out" | tr '\n' ' ')" = "3 " ] || fail "nowords-genre: want a row for article 3 only"
+run nowords-jsonl "${P[@]}" --task framing --format jsonl "$tmp/nowords"
+want_rc nowords-jsonl 1
+[ "$(wc -l <"$tmp/nowords-jsonl.out")" -eq 3 ] || fail "nowords-jsonl: want 3 lines (lines out = articles in)"
+[ "$(grep -c '"error":".*no words to classify (frames not predicted)' "$tmp/nowords-jsonl.out")" -eq 2 ] \
+    || fail "nowords-jsonl: want 2 error lines"
+run nowords-tech "${P[@]}" --task techniques "$tmp/nowords"
+want_rc nowords-tech 0   # paragraphs are judged on their own: the punctuation line is one
+
 # ---- a million empty lines (quadratic loops would show here) ---------------------------------
 head -c 1000000 /dev/zero | tr '\0' '\n' >"$tmp/empty.txt"
 printf 'The only words are here.\n' >>"$tmp/empty.txt"
@@ -189,10 +207,11 @@ printf '' >"$tmp/mixed/article203.txt"                 # empty article
 printf 'not an article\n' >"$tmp/mixed/notes.md"
 run mixed "${P[@]}" --task genre "$tmp/mixed"
 want_rc mixed 1
-[ "$(wc -l <"$tmp/mixed.out")" -eq 4 ] || fail "mixed: want 4 genre rows (3 good + empty), got $(wc -l <"$tmp/mixed.out")"
+[ "$(wc -l <"$tmp/mixed.out")" -eq 3 ] || fail "mixed: want 3 genre rows (the empty article is reported), got $(wc -l <"$tmp/mixed.out")"
 for i in 101 102 103; do grep -q "^$i"$'\t' "$tmp/mixed.out" || fail "mixed: no row for $i"; done
 want_err mixed "article201.txt: invalid UTF-8 at byte 4"
 want_err mixed "article202.txt"
+want_err mixed "article203.txt: no words to classify"
 run mixed-jsonl "${P[@]}" --task techniques --format jsonl "$tmp/mixed"
 want_rc mixed-jsonl 1
 [ "$(wc -l <"$tmp/mixed-jsonl.out")" -eq 6 ] || fail "mixed-jsonl: want 6 lines (one per article)"

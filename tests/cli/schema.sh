@@ -119,12 +119,29 @@ assert len(d["paragraphs"]) == 5, d["paragraphs"]
 assert d["n_bytes"] > d["n_codepoints"], "no multi-byte characters?"
 ' || fail "multilingual fixture: expected 5 paragraphs with multi-byte text"
 
-# the empty file: no paragraphs, zero sizes
+# the empty file: no paragraphs, zero sizes, and no genre or frames (the
+# heads' biases alone once called it satire)
 "$UNSPIN" analyze --json "$tmp/empty.txt" | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["paragraphs"] == [] and d["n_bytes"] == 0 and d["n_lines"] == 0, d
-' || fail "empty file: expected no paragraphs and zero sizes"
+assert d["n_words"] == 0 and d["genre"] is None and d["frames"] == [], d
+assert all(p == 0 for p in d["frame_probs"].values()), d
+' || fail "empty file: expected no paragraphs, zero sizes, no genre or frames"
+
+# punctuation only: its line is still a paragraph, but nothing is said of the article;
+# one word is enough for a genre
+printf '... !!\n\n' | "$UNSPIN" analyze --json - | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["n_words"] == 0 and d["genre"] is None and d["frames"] == [], d
+assert len(d["paragraphs"]) == 1, d
+' || fail "punctuation-only text: expected no genre or frames, one paragraph"
+printf 'Lies.\n' | "$UNSPIN" analyze --json - | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["n_words"] == 1 and d["genre"]["label"] in ("opinion", "reporting", "satire"), d
+' || fail "a one-word text: expected n_words 1 and a genre"
 
 # stdin gives the same JSON as the file
 "$UNSPIN" analyze --json - <"$FIX/multilingual.txt" >"$tmp/stdin.json" 2>/dev/null

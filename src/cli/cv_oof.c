@@ -44,6 +44,12 @@ int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_
         prob_map(&b, US_TASK_GENRE, res->genre_prob);
         us_buf_puts(&b, ",\"frames\":");
         prob_map(&b, US_TASK_FRAMING, res->frame_prob);
+        /* The decisions the CV table scored (arg-max, tuned thresholds). */
+        us_buf_puts(&b, ",\"predicted_genre\":");
+        if (res->genre >= 0) us_buf_printf(&b, "\"%s\"", us_tax_label(US_TASK_GENRE, (uint32_t)res->genre)->name);
+        else us_buf_puts(&b, "null");
+        us_buf_puts(&b, ",\"predicted_frames\":");
+        label_list(&b, US_TASK_FRAMING, res->frames);
     }
     /* Gold only for the lines the label file covers. */
     us_buf_puts(&b, ",\"paragraphs\":[");
@@ -55,6 +61,8 @@ int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_
             us_buf_puts(&b, ",\"gold\":");
             label_list(&b, US_TASK_TECHNIQUES, a->line_labels[l]);
         }
+        us_buf_puts(&b, ",\"predicted\":");
+        label_list(&b, US_TASK_TECHNIQUES, pr->techniques);
         us_buf_puts(&b, ",\"probs\":");
         prob_map(&b, US_TASK_TECHNIQUES, pr->prob);
         us_buf_puts(&b, ",\"text_probs\":");

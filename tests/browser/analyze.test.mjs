@@ -116,3 +116,18 @@ test('errors from the server are shown', async () => {
   await page.waitForSelector('#error:not(.hidden)');
   await page.close();
 });
+
+test('a text without words gets no genre and no frames', async () => {
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  await page.fill('#text', '... !!! ***');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/analyze'));
+  await page.click('#analyze');
+  assert.equal((await answered).status(), 200);
+  await page.waitForFunction(() => document.querySelector('#genre-conf').textContent.length > 0);
+  assert.equal(await page.textContent('#genre'), '—');
+  assert.match(await page.textContent('#genre-conf'), /no words/);
+  assert.match(await page.textContent('#frames'), /no words/);
+  assert.equal((await page.$$('#frames .track')).length, 0);
+  await page.close();
+});

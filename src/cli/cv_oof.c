@@ -46,8 +46,10 @@ int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_
         prob_map(&b, US_TASK_FRAMING, res->frame_prob);
         /* The decisions the CV table scored (arg-max, tuned thresholds). */
         us_buf_puts(&b, ",\"predicted_genre\":");
-        if (res->genre >= 0) us_buf_printf(&b, "\"%s\"", us_tax_label(US_TASK_GENRE, (uint32_t)res->genre)->name);
-        else us_buf_puts(&b, "null");
+        if (res->genre >= 0)
+            us_buf_printf(&b, "\"%s\"", us_tax_label(US_TASK_GENRE, (uint32_t)res->genre)->name);
+        else
+            us_buf_puts(&b, "null");
         us_buf_puts(&b, ",\"predicted_frames\":");
         label_list(&b, US_TASK_FRAMING, res->frames);
     }

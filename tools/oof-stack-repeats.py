@@ -13,18 +13,23 @@ the training folds, as in the trainer.
 Variants: base (stack.h features 0-19), rep (+ the three statistics), rep2
 (+ the statistics times the paragraph's own logit), cooc (rep + the logits of
 all 23 techniques of the paragraph: label co-occurrence, prototype P3), coocart
-(cooc + the article mean of every technique). About 3 minutes each (cooc 10).
+(cooc + the article mean of every technique), genre (rep + the logits of the
+article's out-of-fold genre probabilities, from the genre lines of the same
+file: prototype P4; needs `cv --oof` of all tasks). About 3 minutes each
+(cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
 from sklearn.linear_model import LogisticRegression
 D=sys.argv[2]
-rows=[json.loads(l) for l in open(sys.argv[1]) if '"task":"techniques"' in l]
+allrows=[json.loads(l) for l in open(sys.argv[1])]
+rows=[r for r in allrows if r['task']=='techniques']
+GEN={(r['lang'],r['id']):r['genre'] for r in allrows if r['task']=='genre'}
 techs=sorted(rows[0]['paragraphs'][0]['probs'])
 K=len(techs)
 LANGS=['en','fr','ge','it','po','ru']
 def words(s): return [w.lower() for w in re.findall(r'\w+', s) if len(w)>=4]
 def lg(p): p=min(max(p,1e-4),1-1e-4); return math.log(p/(1-p))
-base=[];rep=[];Y=[];F=[];L=[];cooc=[];artm=[]
+base=[];rep=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
     lines=text.split('\n')
@@ -50,11 +55,13 @@ for r in rows:
             fk.append([f0,f1,f2,f3,f4,f5,f6,f7]+oh+[f0*o for o in oh]+[1.0])
         base.append(fk); rep.append([rep_else,rep_in,lw])
         cooc.append([lg(T[i,j]) for j in range(K)])
+        gp=GEN.get((r['lang'],r['id']))   # no genre line: zeros and a 0 flag
+        genf.append([lg(gp['opinion']),lg(gp['reporting']),lg(gp['satire']),1.0] if gp else [0.0]*4)
         artm.append([lg((tot[j]-T[i,j])/(n-1)+1e-4) if n>1 else lg(1e-4) for j in range(K)])
         if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
         else: Y.append([-1]*K)
         F.append(r['fold']); L.append(r['lang'])
-base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); Y=np.array(Y); F=np.array(F); L=np.array(L)
+base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
 grid=np.arange(0.05,0.6,0.005)
 def f1(P,Y,t):
@@ -64,6 +71,7 @@ def feats(idx,k,variant):
     if variant=='rep': b=np.hstack([b, rep[idx]])
     if variant=='rep2': b=np.hstack([b, rep[idx], rep[idx]*base[idx,k,0:1]])
     if variant=='cooc': b=np.hstack([b, rep[idx], cooc[idx]])
+    if variant=='genre': b=np.hstack([b, rep[idx], genf[idx]])
     if variant=='coocart': b=np.hstack([b, rep[idx], cooc[idx], artm[idx]])
     return b
 C=1.0/len(base)  # lambda=1 like the C stack (sklearn C = 1/lambda per sum)

@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-OPT     ?= -O2
+OPT     ?= -O3
 CFLAGS  ?=
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
 ifeq ($(WERROR),1)

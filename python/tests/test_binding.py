@@ -37,6 +37,11 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(r["n_lines"], 3)
         self.assertTrue(self.m.version.startswith("unspin-model"))
 
+    def test_no_words_no_genre(self):
+        r = self.m.analyze("... !!!", lang="en")
+        self.assertEqual((r["n_words"], r["genre"], r["frames"]), (0, None, []))
+        self.assertGreater(self.m.analyze(ARTICLE, lang="en")["n_words"], 5)
+
     def test_bytes_and_str_agree(self):
         self.assertEqual(self.m.analyze(ARTICLE, lang="en"),
                          self.m.analyze(ARTICLE.encode("utf-8"), lang="en"))

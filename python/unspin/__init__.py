@@ -164,6 +164,7 @@ class Model:
     def analyze(self, text, lang=None, explain=False):
         """Analyses one article and returns the result as a dict (docs/SCHEMA.md):
         genre, frames, frame_probs, paragraphs (techniques and spans per line).
+        A text without words (n_words 0) has genre None and no frames.
 
         text: str (encoded as UTF-8) or bytes (must be valid UTF-8).
         lang: dataset language code (en fr ge it po ru ...) or None = unknown.

@@ -15,11 +15,13 @@ Variants: base (stack.h features 0-19), rep (+ the three statistics), rep2
 all 23 techniques of the paragraph: label co-occurrence, prototype P3), coocart
 (cooc + the article mean of every technique), genre (rep + the logits of the
 article's out-of-fold genre probabilities, from the genre lines of the same
-file: prototype P4; needs `cv --oof` of all tasks). About 3 minutes each
+file: prototype P4; needs `cv --oof` of all tasks), gbrep (the rep inputs into
+gradient-boosted trees instead of a logistic regression: prototype P5). About 3 minutes each
 (cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
 from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import HistGradientBoostingClassifier
 D=sys.argv[2]
 allrows=[json.loads(l) for l in open(sys.argv[1])]
 rows=[r for r in allrows if r['task']=='techniques']
@@ -71,10 +73,16 @@ def feats(idx,k,variant):
     if variant=='rep': b=np.hstack([b, rep[idx]])
     if variant=='rep2': b=np.hstack([b, rep[idx], rep[idx]*base[idx,k,0:1]])
     if variant=='cooc': b=np.hstack([b, rep[idx], cooc[idx]])
+    if variant=='gbrep': b=np.hstack([b, rep[idx]])
     if variant=='genre': b=np.hstack([b, rep[idx], genf[idx]])
     if variant=='coocart': b=np.hstack([b, rep[idx], cooc[idx], artm[idx]])
     return b
 C=1.0/len(base)  # lambda=1 like the C stack (sklearn C = 1/lambda per sum)
+def mk(variant):
+    if variant=='gbrep':   # P5: gradient-boosted trees instead of a logistic regression
+        return HistGradientBoostingClassifier(max_iter=150,learning_rate=0.05,max_leaf_nodes=15,
+                                              min_samples_leaf=40,l2_regularization=1.0,random_state=0)
+    return LogisticRegression(max_iter=2000,C=1.0)
 def run(variant):
     Q=np.zeros((len(base),K)); T=np.zeros(len(base))
     for f in range(1,6):
@@ -83,9 +91,9 @@ def run(variant):
         for k in range(K):
             for f2 in set(ftr):
                 a=tr[ftr!=f2]; b=tr[ftr==f2]
-                m=LogisticRegression(max_iter=2000,C=1.0).fit(feats(a,k,variant),Y[a,k])
+                m=mk(variant).fit(feats(a,k,variant),Y[a,k])
                 Qin[ftr==f2,k]=m.predict_proba(feats(b,k,variant))[:,1]
-            m=LogisticRegression(max_iter=2000,C=1.0).fit(feats(tr,k,variant),Y[tr,k])
+            m=mk(variant).fit(feats(tr,k,variant),Y[tr,k])
             Q[te,k]=m.predict_proba(feats(te,k,variant))[:,1]
         T[te]=max((f1(Qin,Y[tr],t),t) for t in grid)[1]
     Qk,Yk,Tk,Lk=Q[keep],Y[keep],T[keep],L[keep]

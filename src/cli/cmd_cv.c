@@ -38,7 +38,7 @@ static void usage(FILE *f)
         "                    and the predicted labels (genre/framing lines also carry\n"
         "                    the paragraphs' techniques)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
-        "  --l2, --spans, --char-tf, --lang-words, --char-min, --word-n, --stack\n"
+        "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -167,7 +167,6 @@ int cmd_cv(int argc, char **argv)
         {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
-        {"word-n", required_argument, 0, OPT_WORD_N},
         {"stack", required_argument, 0, OPT_STACK},
         {"spans", required_argument, 0, OPT_SPANS},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},

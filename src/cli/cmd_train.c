@@ -36,7 +36,6 @@ static void usage(FILE *f)
         "                      time: faster\n"
         "  --lang-words 0|1    also learn each word per language (default 0)\n"
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
-        "  --word-n N          longest word n-gram: 1, 2 (default) or 3\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"
         "  -h, --help          this help\n");
@@ -92,10 +91,6 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->stack = (int)v;
         return 0;
-    case OPT_WORD_N:
-        if (cli_parse_uint(arg, 1, 3, &v)) return -1;
-        cfg->feat.word_max_n = (uint32_t)v;
-        return 0;
     case OPT_CHAR_MIN:
         if (cli_parse_uint(arg, 0, 5, &v)) return -1;
         cfg->feat.char_min_n = (uint32_t)v;
@@ -126,7 +121,6 @@ int cmd_train(int argc, char **argv)
         {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
-        {"word-n", required_argument, 0, OPT_WORD_N},
         {"stack", required_argument, 0, OPT_STACK},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};

@@ -23,7 +23,7 @@ enum { US_CHAR_LINEAR_NONE = 0, US_CHAR_LINEAR_ALL = 1, US_CHAR_LINEAR_PARAS = 2
 typedef struct us_feat_cfg {
     uint32_t bucket_bits;    /* n_buckets = 1 << bucket_bits, 10..24 */
     uint32_t seed;           /* hash seed */
-    uint32_t word_max_n;     /* 1 = unigrams, 2 = + bigrams, 3 = + trigrams */
+    uint32_t word_max_n;     /* 1 = unigrams, 2 = + bigrams */
     uint32_t char_min_n;     /* character n-grams inside words; 0 disables */
     uint32_t char_max_n;
     float w_word, w_bigram, w_char, w_cue, w_ctx;   /* namespace weights */
@@ -50,7 +50,7 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src);
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {
     US_NS_WORD = 1, US_NS_BIGRAM = 2, US_NS_CHAR = 3, US_NS_CUE = 4, US_NS_LANG = 5,
-    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8, US_NS_TRIGRAM = 9
+    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8
 };
 
 #define US_FZ_MAX_FIXED 16

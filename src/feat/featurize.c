@@ -497,14 +497,13 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
 {
     const us_feat_cfg *c = &fz->cfg;
     char norm[MAX_NORM];
-    uint64_t prev = 0, prev2 = 0;
-    int have_prev = 0, have_prev2 = 0;
+    uint64_t prev = 0;
+    int have_prev = 0;
     uint64_t wseed = ns_seed(fz, ctx ? US_NS_CTX : US_NS_WORD);
     uint64_t bseed = ns_seed(fz, US_NS_BIGRAM), lseed = ns_seed(fz, US_NS_LANGWORD);
-    uint64_t tseed = ns_seed(fz, US_NS_TRIGRAM);
     float w_tok = weight * (ctx ? c->w_ctx : c->w_word), w_bi = weight * c->w_bigram;
-    char prev_name[MAX_NORM], prev2_name[MAX_NORM];
-    size_t prev_len = 0, prev2_len = 0;
+    char prev_name[MAX_NORM];
+    size_t prev_len = 0;
     /* Cache entries are looked up TC_AHEAD tokens in advance (keys in a
      * ring), so that their cache misses overlap. */
     enum { TC_AHEAD = 4, RING = 8 };
@@ -542,10 +541,6 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             if (ctx) continue;
             if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
             if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
-            if (c->word_max_n >= 3 && have_prev2)
-                push(fz, mix2(mix2(prev2, prev), e->h) ^ tseed, w_bi, NULL, 0);
-            prev2 = prev;
-            have_prev2 = have_prev;
             prev = e->h;
             have_prev = 1;
             if (!e->n_char) continue;
@@ -602,27 +597,9 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                 push(fz, hb, w_bi, NULL, 0);
             }
         }
-        if (c->word_max_n >= 3 && have_prev2) {
-            uint64_t ht = mix2(mix2(prev2, prev), h) ^ tseed;
-            if (fz->explain) {
-                char name[3 * MAX_NORM + 8];
-                int k = snprintf(name, sizeof name, "t:%.*s %.*s %.*s", (int)prev2_len, prev2_name,
-                                 (int)prev_len, prev_name, (int)n, norm);
-                push(fz, ht, w_bi, name, k < 0 ? 0 : (size_t)k);
-            } else {
-                push(fz, ht, w_bi, NULL, 0);
-            }
-        }
-        prev2 = prev;
-        have_prev2 = have_prev;
         prev = h;
         have_prev = 1;
-        if (fz->explain) {
-            memcpy(prev2_name, prev_name, prev_len);
-            prev2_len = prev_len;
-            memcpy(prev_name, norm, n);
-            prev_len = n;
-        }
+        if (fz->explain) { memcpy(prev_name, norm, n); prev_len = n; }
         if (c->char_min_n && tok->kind == US_TOK_WORD) add_char_ngrams(fz, norm, n, weight);
     }
 }

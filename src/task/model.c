@@ -185,7 +185,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         m->fcfg.lang_words = us_get_u32le(c + 48);
     }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
-        m->fcfg.word_max_n > 3 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
+        m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
         m->fcfg.lang_words > 1 ||
         (m->fcfg.char_min_n && m->fcfg.char_min_n > m->fcfg.char_max_n)) {
         us_err_set(err, US_EFORMAT, "%s: invalid feature configuration", name);

@@ -156,16 +156,11 @@ int cmd_predict(int argc, char **argv)
         us_analysis *a;
         int rc = cli_analyze_doc(m, docs[i].path, policy, &ao, &text, &len, &a, &err);
         /* Genre and frames of a text without words would be the heads' biases:
-         * such an article is reported, not given a label. */
-        if (rc == US_OK && task != US_TASK_TECHNIQUES && a->n_words == 0) {
-            us_err_set(&err, US_EINVAL, "%s: no words to classify (%s not predicted)",
-                       docs[i].path, task == US_TASK_GENRE ? "genre" : "frames");
-            us_analysis_free(a);
-            us_free(text);
-            a = NULL;
-            text = NULL;
-            rc = US_EINVAL;
-        }
+         * such an article is reported, not given a label (a and text are freed
+         * below, as after any error). */
+        if (rc == US_OK && task != US_TASK_TECHNIQUES && a->n_words == 0)
+            rc = us_err_set(&err, US_EINVAL, "%s: no words to classify (%s not predicted)",
+                            docs[i].path, task == US_TASK_GENRE ? "genre" : "frames");
         if (rc != US_OK) {
             n_failed++;
             cli_error("%s", err.msg);

@@ -16,8 +16,12 @@ all 23 techniques of the paragraph: label co-occurrence, prototype P3), coocart
 (cooc + the article mean of every technique), genre (rep + the logits of the
 article's out-of-fold genre probabilities, from the genre lines of the same
 file: prototype P4; needs `cv --oof` of all tasks), gbrep (the rep inputs into
-gradient-boosted trees instead of a logistic regression: prototype P5). About 3 minutes each
-(cooc 10).
+gradient-boosted trees instead of a logistic regression: prototype P5), lex (rep +
+four valence statistics of the paragraph from data/lexicon/afinn-multilang.tsv:
+shares of its words listed negative, positive, strong (|v| >= 3), and log(1 +
+their number): prototype P6). span (rep + the span
+tagger's best forced span of the technique in the paragraph, `span_scores` of
+`cv --oof` with spans on: prototype P7), span2 (span + its positive part). About 3 minutes each (cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
 from sklearn.linear_model import LogisticRegression
@@ -31,7 +35,18 @@ K=len(techs)
 LANGS=['en','fr','ge','it','po','ru']
 def words(s): return [w.lower() for w in re.findall(r'\w+', s) if len(w)>=4]
 def lg(p): p=min(max(p,1e-4),1-1e-4); return math.log(p/(1-p))
-base=[];rep=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
+LEX=collections.defaultdict(dict)
+import os
+_lexf=os.path.join(os.path.dirname(os.path.abspath(__file__)),'..','data','lexicon','afinn-multilang.tsv')
+for ln in open(_lexf,encoding='utf-8'):
+    if ln.startswith('#') or not ln.strip(): continue
+    lang_,w_,v_=ln.rstrip('\n').split('\t')
+    if ' ' not in w_: LEX[lang_].setdefault(w_.lower(),int(v_))
+def lexstats(lang,s):
+    ws=[w.lower() for w in re.findall(r'\w+',s)]
+    vs=[LEX[lang].get(w,0) for w in ws]; n=max(len(ws),1); hit=[v for v in vs if v]
+    return [sum(v<0 for v in hit)/n, sum(v>0 for v in hit)/n, sum(abs(v)>=3 for v in hit)/n, math.log(1+len(hit))]
+base=[];rep=[];lexf=[];spanf=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
     lines=text.split('\n')
@@ -56,6 +71,8 @@ for r in rows:
             oh=[1.0*(r['lang']==l) for l in LANGS]
             fk.append([f0,f1,f2,f3,f4,f5,f6,f7]+oh+[f0*o for o in oh]+[1.0])
         base.append(fk); rep.append([rep_else,rep_in,lw])
+        spanf.append([p['span_scores'][k] if 'span_scores' in p else 0.0 for k in techs])
+        lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])
         gp=GEN.get((r['lang'],r['id']))   # no genre line: zeros and a 0 flag
         genf.append([lg(gp['opinion']),lg(gp['reporting']),lg(gp['satire']),1.0] if gp else [0.0]*4)
@@ -63,7 +80,7 @@ for r in rows:
         if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
         else: Y.append([-1]*K)
         F.append(r['fold']); L.append(r['lang'])
-base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); Y=np.array(Y); F=np.array(F); L=np.array(L)
+base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); spanf=np.array(spanf); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
 grid=np.arange(0.05,0.6,0.005)
 def f1(P,Y,t):
@@ -74,6 +91,9 @@ def feats(idx,k,variant):
     if variant=='rep2': b=np.hstack([b, rep[idx], rep[idx]*base[idx,k,0:1]])
     if variant=='cooc': b=np.hstack([b, rep[idx], cooc[idx]])
     if variant=='gbrep': b=np.hstack([b, rep[idx]])
+    if variant=='lex': b=np.hstack([b, rep[idx], lexf[idx]])
+    if variant=='span': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1]])
+    if variant=='span2': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1], np.maximum(spanf[idx][:,k:k+1],0)])
     if variant=='genre': b=np.hstack([b, rep[idx], genf[idx]])
     if variant=='coocart': b=np.hstack([b, rep[idx], cooc[idx], artm[idx]])
     return b

@@ -36,9 +36,11 @@ static void usage(FILE *f)
         "  --oof FILE        also write every out-of-fold analysis as JSON Lines: per\n"
         "                    article and subtask, the gold labels, the probabilities\n"
         "                    and the predicted labels (genre/framing lines also carry\n"
-        "                    the paragraphs' techniques)\n"
+        "                    the paragraphs' techniques; techniques lines, with\n"
+        "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
-        "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack\n"
+        "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
+        "  --lexicon, --lex-weight\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -168,12 +170,15 @@ int cmd_cv(int argc, char **argv)
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
+        {"lexicon", required_argument, 0, OPT_LEXICON},
+        {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
         {"oof", required_argument, 0, OPT_OOF},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *per_label = NULL, *json = NULL, *oof = NULL;
+    const char *lexicon = NULL;
     unsigned long folds = 5, fold_seed = 1;
     us_train_cfg cfg;
     us_train_cfg_default(&cfg);
@@ -183,6 +188,7 @@ int cmd_cv(int argc, char **argv)
         int bad = 0;
         switch (c) {
         case OPT_DATA: data = optarg; break;
+        case OPT_LEXICON: lexicon = optarg; break;
         case OPT_LANGS: langs = optarg; break;
         case OPT_FOLDS: bad = cli_parse_uint(optarg, 2, 20, &folds); break;
         case OPT_FOLD_SEED: bad = cli_parse_uint(optarg, 0, 0xffffffffUL, &fold_seed); break;
@@ -213,12 +219,15 @@ int cmd_cv(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     us_dataset ds;
     size_t n_problems;
-    int rc = cli_load_dataset(data, langs, &ds, &n_problems);
+    int rc = cli_train_lexicon(&cfg, lexicon);
     if (rc != EXIT_OK) return rc;
+    rc = cli_load_dataset(data, langs, &ds, &n_problems);
+    if (rc != EXIT_OK) { cli_train_cfg_fini(&cfg); return rc; }
     FILE *oof_f = NULL;   /* opened before the long run, so a bad path fails at once */
     if (oof && !(oof_f = fopen(oof, "w"))) {
         cli_error("%s: cannot write: %s", oof, strerror(errno));
         us_dataset_fini(&ds);
+        cli_train_cfg_fini(&cfg);
         return EXIT_RUNTIME;
     }
     us_err err = {0};
@@ -256,7 +265,7 @@ int cmd_cv(int argc, char **argv)
             cli_fail(&err);
             goto out_corpus;
         }
-        if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, idf, &err) != US_OK) {
+        if (us_corpus_build(&corpus, &ds, &cfg, idf, &err) != US_OK) {
             cli_fail(&err);
             goto out_corpus;
         }
@@ -346,7 +355,7 @@ int cmd_cv(int argc, char **argv)
                         }
                     }
                     if (r == US_OK && oof_f &&
-                        cli_oof_write(oof_f, a, t, f, t == 0 ? corpus.art_y[0][i] : a->frames,
+                        cli_oof_write(oof_f, m, a, t, f, t == 0 ? corpus.art_y[0][i] : a->frames,
                                       res) != US_OK) {
                         cli_error("%s: write failed", oof);
                         us_analysis_free(res);
@@ -493,5 +502,6 @@ out_corpus:
         us_free(pred_spans[l].s);
     }
     us_dataset_fini(&ds);
+    cli_train_cfg_fini(&cfg);
     return rc;
 }

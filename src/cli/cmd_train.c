@@ -38,6 +38,10 @@ static void usage(FILE *f)
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"
+        "  --lexicon FILE      valence word list (LANG<TAB>WORD<TAB>VALENCE -5..5, as\n"
+        "                      data/lexicon/afinn-multilang.tsv): each listed word also\n"
+        "                      adds a 'valence v' feature; stored in the model\n"
+        "  --lex-weight W      weight of those features (default 1)\n"
         "  -h, --help          this help\n");
 }
 
@@ -99,6 +103,13 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->feat.lang_words = (uint32_t)v;
         return 0;
+    case OPT_LEX_WEIGHT: {
+        char *end;
+        double d = strtod(arg, &end);
+        if (!*arg || *end || !(d > 0 && d < 100)) return -1;
+        cfg->feat.w_lex = (float)d;
+        return 0;
+    }
     case OPT_CHAR_TF:
         if (!strcmp(arg, "log")) cfg->feat.char_linear = US_CHAR_LINEAR_NONE;
         else if (!strcmp(arg, "linear")) cfg->feat.char_linear = US_CHAR_LINEAR_ALL;
@@ -107,6 +118,41 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         return 0;
     }
     return -1;
+}
+
+int cli_train_lexicon(us_train_cfg *cfg, const char *path)
+{
+    if (!path) {
+        if (cfg->feat.w_lex > 0) {
+            cli_error("--lex-weight needs --lexicon FILE");
+            return EXIT_USAGE;
+        }
+        return EXIT_OK;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    us_err err = {0};
+    uint64_t *keys = NULL;
+    uint32_t n = 0;
+    if (us_read_file(path, 64u << 20, &data, &len, &err) != US_OK ||
+        us_lex_parse(&cfg->feat, data, len, path, &keys, &n, &err) != US_OK) {
+        us_free(data);
+        cli_fail(&err);
+        return EXIT_RUNTIME;
+    }
+    us_free(data);
+    cfg->lex = keys;
+    cfg->n_lex = n;
+    if (cfg->feat.w_lex == 0) cfg->feat.w_lex = 1.0f;
+    cli_info("lexicon %s: %u words", path, n);
+    return EXIT_OK;
+}
+
+void cli_train_cfg_fini(us_train_cfg *cfg)
+{
+    us_free((void *)cfg->lex);
+    cfg->lex = NULL;
+    cfg->n_lex = 0;
 }
 
 int cmd_train(int argc, char **argv)
@@ -122,9 +168,11 @@ int cmd_train(int argc, char **argv)
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
+        {"lexicon", required_argument, 0, OPT_LEXICON},
+        {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *data = NULL, *langs = NULL, *out = "unspin.usm";
+    const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;
     us_train_cfg_default(&cfg);
     cli_train_cfg_progress(&cfg);
@@ -133,6 +181,7 @@ int cmd_train(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:hq", opts, NULL)) != -1) {
         switch (c) {
         case OPT_DATA: data = optarg; break;
+        case OPT_LEXICON: lexicon = optarg; break;
         case OPT_LANGS: langs = optarg; break;
         case 'o': out = optarg; break;
         case 'q': cli_quiet = 1; break;
@@ -154,8 +203,10 @@ int cmd_train(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     us_dataset ds;
     size_t n_problems;
-    int rc = cli_load_dataset(data, langs, &ds, &n_problems);
+    int rc = cli_train_lexicon(&cfg, lexicon);
     if (rc != EXIT_OK) return rc;
+    rc = cli_load_dataset(data, langs, &ds, &n_problems);
+    if (rc != EXIT_OK) { cli_train_cfg_fini(&cfg); return rc; }
     us_err err = {0};
     us_corpus corpus;
     us_head_build heads[US_N_TASKS];
@@ -169,7 +220,7 @@ int cmd_train(int argc, char **argv)
         cli_fail(&err);
         goto out;
     }
-    if (us_corpus_build(&corpus, &ds, &cfg.feat, cfg.span_items, idf, &err) != US_OK) {
+    if (us_corpus_build(&corpus, &ds, &cfg, idf, &err) != US_OK) {
         cli_fail(&err);
         goto out;
     }
@@ -203,5 +254,6 @@ out:
     us_mfw_free(w);
     us_free(meta);
     us_dataset_fini(&ds);
+    cli_train_cfg_fini(&cfg);
     return rc;
 }

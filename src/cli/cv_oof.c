@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cv_oof.h"
+#include "task/model.h"
+#include "task/span.h"
 #include "task/taxonomy.h"
 
 static void label_list(us_buf *b, us_task t, uint32_t mask)
@@ -28,11 +30,18 @@ static void prob_map(us_buf *b, us_task t, const float *p)
     us_buf_putc(b, '}');
 }
 
-int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_t gold,
-                  const us_analysis *res)
+int cli_oof_write(FILE *f, const us_model *m, const us_article *a, int task, uint32_t fold,
+                  uint32_t gold, const us_analysis *res)
 {
     us_buf b;
     us_buf_init(&b);
+    /* Techniques with a span tagger: its best forced span of every technique
+     * per paragraph (us_span_scores), evidence a second stage may read. */
+    us_text t;
+    us_text_init(&t);
+    us_err err = {0};
+    int have_spans = task == US_TASK_TECHNIQUES && m->spans.present &&
+                     us_text_tokenize(&t, a->text[task], a->len[task], &err) == US_OK;
     us_buf_puts(&b, "{\"id\":\"");
     us_buf_json_str(&b, a->id, strlen(a->id));
     us_buf_printf(&b, "\",\"lang\":\"%s\",\"fold\":%u,\"task\":\"%s\"", us_lang_codes[a->lang],
@@ -69,9 +78,16 @@ int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_
         prob_map(&b, US_TASK_TECHNIQUES, pr->prob);
         us_buf_puts(&b, ",\"text_probs\":");
         prob_map(&b, US_TASK_TECHNIQUES, pr->prob_text);
+        float sc[US_N_TECH_LABELS];
+        if (have_spans && us_span_scores(&m->spans, &t, us_lang_find(res->lang),
+                                         pr->line - 1, sc, &err) == US_OK) {
+            us_buf_puts(&b, ",\"span_scores\":");
+            prob_map(&b, US_TASK_TECHNIQUES, sc);
+        }
         us_buf_putc(&b, '}');
     }
     us_buf_puts(&b, "]}\n");
+    us_text_fini(&t);
     int rc = b.oom ? US_ENOMEM : US_OK;
     if (rc == US_OK && fwrite(b.data, 1, b.len, f) != b.len) rc = US_EIO;
     us_buf_fini(&b);

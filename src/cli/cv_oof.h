@@ -11,7 +11,7 @@
  * three probability sets and the predicted genre and frames, techniques lines
  * the paragraphs' only; every paragraph also has its predicted techniques. Returns
  * US_OK, US_ENOMEM or US_EIO. */
-int cli_oof_write(FILE *f, const us_article *a, int task, uint32_t fold, uint32_t gold,
-                  const us_analysis *res);
+int cli_oof_write(FILE *f, const us_model *m, const us_article *a, int task, uint32_t fold,
+                  uint32_t gold, const us_analysis *res);
 
 #endif

@@ -31,6 +31,7 @@ typedef struct us_feat_cfg {
                                 word's n-grams can be scored as one precomputed vector:
                                 US_CHAR_LINEAR_* (units.c applies it per unit) */
     uint32_t lang_words;     /* 1: each word also as a (language, word) feature */
+    float w_lex;             /* weight of valence-lexicon features; 0 = none (lexicon.c) */
 } us_feat_cfg;
 
 void us_feat_cfg_default(us_feat_cfg *cfg);
@@ -50,7 +51,7 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src);
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {
     US_NS_WORD = 1, US_NS_BIGRAM = 2, US_NS_CHAR = 3, US_NS_CUE = 4, US_NS_LANG = 5,
-    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8
+    US_NS_CTX = 6, US_NS_POS = 7, US_NS_LANGWORD = 8, US_NS_LEX = 9
 };
 
 #define US_FZ_MAX_FIXED 16
@@ -101,6 +102,9 @@ typedef struct us_fz {
     int explain;                  /* keep names for explanations */
     const float *idf;             /* (n_buckets) inverse document frequency of text features,
                                      or NULL (weight 1); borrowed from the model */
+    const uint64_t *lex;          /* valence lexicon (lexicon.c), or NULL; borrowed */
+    uint32_t n_lex;
+    uint32_t lex_bucket[11];      /* bucket of the feature "valence v", v + 5 */
     us_buf names;                 /* NUL-separated names, indexed by name offsets */
     int oom;
 } us_fz;
@@ -142,5 +146,17 @@ int us_fz_finish(us_fz *fz, us_fvec *out);
 /* Explain mode only: the readable name of the first feature that fell into
  * bucket 'idx', written to out (NUL-terminated); returns the length. */
 size_t us_fz_names_of(const us_fz *fz, uint32_t idx, char *out, size_t cap);
+
+/* ---- valence lexicon (lexicon.c) ---- */
+/* Parses a lexicon file (LANG<TAB>WORD<TAB>VALENCE lines, '#' comments) into
+ * sorted keys for features configured by 'cfg' (the keys depend on its seed).
+ * Entries that are not one word to the tokenizer are skipped; a malformed
+ * line is an error naming 'name' and the line. OUT: *keys (us_free), *n. */
+int us_lex_parse(const us_feat_cfg *cfg, const char *data, size_t len, const char *name,
+                 uint64_t **keys, uint32_t *n, us_err *err);
+/* Valence (-5..5, 0 = not listed) of the word whose word-feature hash is h. */
+int us_lex_valence(const uint64_t *keys, uint32_t n, uint64_t h);
+/* US_OK when keys[0..n) is a valid lexicon (sorted, valences in range). */
+int us_lex_check(const uint64_t *keys, uint32_t n);
 
 #endif

@@ -32,6 +32,7 @@ void us_feat_cfg_default(us_feat_cfg *cfg)
     cfg->w_ctx = 0.4f;
     cfg->char_linear = US_CHAR_LINEAR_PARAS;   /* ablation 10-11 in docs/ACCURACY.md */
     cfg->lang_words = 0;
+    cfg->w_lex = 0.0f;
 }
 
 void us_fvec_init(us_fvec *v) { memset(v, 0, sizeof *v); }
@@ -59,12 +60,19 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src)
     return US_OK;
 }
 
+static inline uint64_t ns_seed(const us_fz *fz, int ns);
+static inline uint32_t bucket_of(const us_fz *fz, uint64_t h);
+
 void us_fz_init(us_fz *fz, const us_feat_cfg *cfg)
 {
     memset(fz, 0, sizeof *fz);
     fz->cfg = *cfg;
     fz->lang = -1;
     us_buf_init(&fz->names);
+    static const char valence[11][3] = {"-5", "-4", "-3", "-2", "-1", "+0",
+                                        "+1", "+2", "+3", "+4", "+5"};
+    for (int v = 0; v < 11; v++)
+        fz->lex_bucket[v] = bucket_of(fz, us_hash64_fast(valence[v], 2, ns_seed(fz, US_NS_LEX)));
 }
 
 void us_fz_fini(us_fz *fz)
@@ -345,8 +353,8 @@ struct us_tokfeat {
     uint64_t key;                    /* hash of the raw bytes, | 1; 0 = empty */
     uint64_t h;                      /* hash of the normal form (word namespace) */
     uint32_t b_word, b_ctx;          /* buckets in the word and context namespaces */
-    uint16_t kind;
-    uint8_t raw_len, n_char;
+    uint8_t kind, raw_len, n_char;
+    int8_t lex;                      /* valence in the lexicon, 0 = not listed */
     char raw[TC_MAX_RAW];
     uint32_t b_char[TC_MAX_CHAR];    /* character n-gram buckets, in push order */
 };
@@ -430,6 +438,7 @@ static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_tok
     e->h = us_hash64_fast(norm, nl, ns_seed(fz, US_NS_WORD));
     e->b_word = bucket_of(fz, e->h);
     e->b_ctx = bucket_of(fz, us_hash64_fast(norm, nl, ns_seed(fz, US_NS_CTX)));
+    e->lex = fz->lex && tok->kind == US_TOK_WORD ? (int8_t)us_lex_valence(fz->lex, fz->n_lex, e->h) : 0;
     size_t nc = 0;
     if (fz->cfg.char_min_n && tok->kind == US_TOK_WORD) {
         char pad[MAX_NORM + 2];
@@ -437,7 +446,7 @@ static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_tok
         if (nc == SIZE_MAX) return NULL;
     }
     e->n_char = (uint8_t)nc;
-    e->kind = tok->kind;
+    e->kind = (uint8_t)tok->kind;
     e->raw_len = (uint8_t)n;
     memcpy(e->raw, raw, n);
     e->key = key;
@@ -539,6 +548,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             if (memo && tok->kind == US_TOK_WORD) memo[i] = e->b_ctx + 1;
             push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
             if (ctx) continue;
+            if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], weight * c->w_lex, NULL, 0);
             if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
             if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
             prev = e->h;
@@ -576,6 +586,13 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             push(fz, h, w_tok, NULL, 0);
         }
         if (ctx) continue;
+        int val = fz->lex && tok->kind == US_TOK_WORD ? us_lex_valence(fz->lex, fz->n_lex, h) : 0;
+        if (val) {
+            char name[16];
+            int k = snprintf(name, sizeof name, "lex:%+d", val);
+            push_idx(fz, fz->lex_bucket[val + 5], weight * c->w_lex,
+                     fz->explain ? name : NULL, k < 0 ? 0 : (size_t)k);
+        }
         if (c->lang_words) {   /* the word as used in this language */
             uint64_t hl = mix2(h, (uint64_t)(fz->lang + 2)) ^ lseed;
             if (fz->explain) {

@@ -29,7 +29,8 @@ static int labels_text(us_buf *b)
 }
 
 int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
-                   const float *idf, const char *meta, us_mfw **out, us_err *err)
+                   const float *idf, const uint64_t *lex, uint32_t n_lex, const char *meta,
+                   us_mfw **out, us_err *err)
 {
     us_mfw *w = us_mfw_new();
     us_buf lab;
@@ -37,8 +38,10 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     unsigned char *blob = NULL;
     int rc = US_OK;
     if (!w) return us_err_set(err, US_ENOMEM, "out of memory");
-    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4];
-    us_put_u32le(cfg + 0, US_FEAT_VERSION);
+    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4 + 4];
+    /* Without a lexicon the section is the version-4 one, byte for byte. */
+    int with_lex = lex && n_lex && fcfg->w_lex > 0;
+    us_put_u32le(cfg + 0, with_lex ? US_FEAT_VERSION_LEX : US_FEAT_VERSION);
     us_put_u32le(cfg + 4, fcfg->bucket_bits);
     us_put_u32le(cfg + 8, fcfg->seed);
     us_put_u32le(cfg + 12, fcfg->word_max_n);
@@ -51,8 +54,22 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     us_put_f32le(cfg + 40, fcfg->w_ctx);
     us_put_u32le(cfg + 44, fcfg->char_linear);
     us_put_u32le(cfg + 48, fcfg->lang_words);
+    us_put_f32le(cfg + 52, with_lex ? fcfg->w_lex : 0.0f);
     if ((rc = us_mfw_add(w, "META", meta, strlen(meta), err)) != US_OK) goto fail;
-    if ((rc = us_mfw_add(w, "FCFG", cfg, sizeof cfg, err)) != US_OK) goto fail;
+    if ((rc = us_mfw_add(w, "FCFG", cfg, with_lex ? sizeof cfg : sizeof cfg - 4, err)) != US_OK)
+        goto fail;
+    if (with_lex) {
+        blob = us_malloc((size_t)n_lex * 8);
+        if (!blob) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
+        for (uint32_t i = 0; i < n_lex; i++) {
+            us_put_u32le(blob + 8 * (size_t)i, (uint32_t)lex[i]);
+            us_put_u32le(blob + 8 * (size_t)i + 4, (uint32_t)(lex[i] >> 32));
+        }
+        rc = us_mfw_add(w, "LEXI", blob, (size_t)n_lex * 8, err);
+        us_free(blob);
+        blob = NULL;
+        if (rc != US_OK) goto fail;
+    }
     if ((rc = labels_text(&lab)) != US_OK) { us_err_set(err, rc, "out of memory"); goto fail; }
     if ((rc = us_mfw_add(w, "LABL", lab.data, lab.len, err)) != US_OK) goto fail;
     if (idf) {
@@ -158,10 +175,10 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
     const unsigned char *c = p;
     uint32_t fver = us_get_u32le(c);
     /* Version 3 is version 4 without the char_linear word (always 0). */
-    if (fver != US_FEAT_VERSION && fver != 3) {
-        us_err_set(err, US_EVERSION, "%s: feature version %u, this unspin uses %u\n"
+    if (fver != US_FEAT_VERSION && fver != US_FEAT_VERSION_LEX && fver != 3) {
+        us_err_set(err, US_EVERSION, "%s: feature version %u, this unspin reads 3 to %u\n"
                    "HINT: retrain the model with this version (unspin train)", name, fver,
-                   US_FEAT_VERSION);
+                   US_FEAT_VERSION_LEX);
         goto fail;
     }
     m->fcfg.bucket_bits = us_get_u32le(c + 4);
@@ -183,6 +200,18 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         }
         m->fcfg.char_linear = us_get_u32le(c + 44);
         m->fcfg.lang_words = us_get_u32le(c + 48);
+    }
+    m->fcfg.w_lex = 0.0f;
+    if (fver >= US_FEAT_VERSION_LEX) {
+        if (n < 56) {
+            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
+            goto fail;
+        }
+        m->fcfg.w_lex = us_get_f32le(c + 52);
+        if (!(m->fcfg.w_lex > 0.0f && m->fcfg.w_lex < 100.0f)) {   /* also catches NaN */
+            us_err_set(err, US_EFORMAT, "%s: invalid lexicon weight", name);
+            goto fail;
+        }
     }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
         m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
@@ -257,6 +286,20 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
                 us_err_set(err, US_EFORMAT, "%s: section IDF0 holds an invalid weight", name);
                 goto fail;
             }
+    }
+    if (m->fcfg.w_lex > 0.0f) {
+        if (section(mf, "LEXI", &p, &n, name, &rc, err) != US_OK) {
+            if (rc == US_ENOTFOUND) us_err_set(err, US_EFORMAT, "%s: missing LEXI section", name);
+            goto fail;
+        }
+        /* 8-byte little-endian keys; the section data is 8-byte aligned. */
+        if (n == 0 || n % 8 || n / 8 > UINT32_MAX || ((uintptr_t)p & 7) ||
+            us_lex_check((const uint64_t *)p, (uint32_t)(n / 8)) != US_OK) {
+            us_err_set(err, US_EFORMAT, "%s: section LEXI is malformed (%zu bytes)", name, n);
+            goto fail;
+        }
+        m->lex = (const uint64_t *)p;
+        m->n_lex = (uint32_t)(n / 8);
     }
     if (needs(tasks, US_DO_SPANS) && us_span_load(mf, &m->spans, err) != US_OK) {
         us_err_prefix(err, "%s", name);
@@ -353,6 +396,8 @@ us_scratch *us_scratch_get(const us_model *cm)
     s->fz.explain = 0;
     s->fz.char_sink = NULL;
     s->fz.idf = m->idf;
+    s->fz.lex = m->lex;
+    s->fz.n_lex = m->n_lex;
     us_fz_reset(&s->fz);
     return s;
 }

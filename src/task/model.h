@@ -40,6 +40,8 @@
 #include "task/taxonomy.h"
 
 #define US_FEAT_VERSION 4     /* bump when featurisation changes meaning */
+#define US_FEAT_VERSION_LEX 5 /* 4 + valence-lexicon features (FCFG w_lex, LEXI section);
+                                 written only by models that use them */
 #define US_THR_ROWS (1 + US_N_LANGS)  /* threshold rows: 0 = any language, 1 + lang */
 
 typedef struct us_head {
@@ -67,6 +69,8 @@ struct us_model {
     us_head heads[US_N_TASKS];
     us_span_model spans;      /* SPAN section; spans.present = 0 without one */
     const float *idf;         /* IDF0 section (n_buckets) or NULL */
+    const uint64_t *lex;      /* LEXI section (lexicon.c keys) or NULL */
+    uint32_t n_lex;
     char *meta;               /* NUL-terminated copy of META */
     char version[80];         /* "unspin-model <hash>" for reports */
     pthread_mutex_t pool_mu;  /* guards 'pool' only; everything else is read-only */
@@ -90,7 +94,8 @@ typedef struct us_head_build {
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */
 int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS],
-                   const float *idf, const char *meta, us_mfw **out, us_err *err);
+                   const float *idf, const uint64_t *lex, uint32_t n_lex, const char *meta,
+                   us_mfw **out, us_err *err);
 /* Loads a model from a container; takes ownership of 'mf' on success.
  * 'tasks' (us_analyze_opts.tasks bits, 0 = all) limits which heads are read:
  * the others are neither parsed nor, in a lazy container, checksummed. */

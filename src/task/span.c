@@ -384,6 +384,42 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
     return US_OK;
 }
 
+int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   float *out, us_err *err)
+{
+    for (uint32_t k = 0; k < L_TECH; k++) out[k] = 0;
+    if (!sm || !sm->present) return US_OK;
+    uint32_t a, n;
+    int rc = us_span_line_tokens(t, line, &a, &n, err);
+    if (rc != US_OK || n == 0) return rc;
+    uint32_t ks[L_TECH];
+    for (uint32_t k = 0; k < L_TECH; k++) ks[k] = k;
+    size_t per_tok = H_PER_TOK * 8 + NF * 4 + 8 * (size_t)L_TECH + N_ST + 1, bytes;
+    if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
+    unsigned char *mem = us_malloc(bytes);
+    if (!mem) return us_err_set(err, US_ENOMEM, "out of memory");
+    uint64_t *h = (uint64_t *)(void *)mem;
+    uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * H_PER_TOK * 8);
+    float *em = (float *)(void *)(mem + (size_t)n * (H_PER_TOK * 8 + NF * 4));
+    uint8_t *back = mem + (size_t)n * (H_PER_TOK * 8 + NF * 4 + 8 * (size_t)L_TECH);
+    uint8_t *tags = back + (size_t)n * N_ST;
+    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
+    emit_q(sm, feat, n, ks, L_TECH, em);
+    for (uint32_t k = 0; k < L_TECH; k++) {
+        const float *tr = sm->trans + k * 12, *emk = em + (size_t)k * n * 2;
+        viterbi(emk, n, tr, 1, back, tags);
+        float best = -1e30f;
+        uint32_t i = 0, sa, sb;
+        while (next_seg(tags, n, &i, &sa, &sb)) {
+            float mg = seg_margin(emk, tags, n, sa, sb, tr) / sm->temp[k];
+            if (mg > best) best = mg;
+        }
+        out[k] = best > -1e29f ? best : 0.0f;
+    }
+    us_free(mem);
+    return US_OK;
+}
+
 /* ==== training ============================================================ */
 
 typedef struct inst {

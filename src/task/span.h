@@ -132,6 +132,17 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err);
  * section), US_EVERSION (other format or feature version). */
 int us_span_load(us_mfile *mf, us_span_model *out, us_err *err);
 
+/* Tokens [*a, *a + *n) of the paragraph on line index 'line' (shared by
+ * decoding and explaining). Errors: US_EINVAL (line out of range). */
+int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *n, us_err *err);
+
+/* For every technique k, out[k] = the best span of k on line 'line' forced by
+ * constrained Viterbi: its margin over tagging it O, divided by the
+ * technique's temperature (the logit of a span's confidence before the
+ * paragraph probability). Zeros without a span model or tokens. */
+int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   float *out, us_err *err);
+
 /* Fills p->spans / p->n_spans (us_malloc'ed, caller frees with us_free; NULL
  * and 0 when nothing is predicted) for the paragraph on line index 'line'
  * (0-based index into t->lines, as analyze.c iterates) and the techniques
@@ -140,10 +151,6 @@ int us_span_load(us_mfile *mf, us_span_model *out, us_err *err);
  * us_lang_codes index or -1. 'sm' may be NULL or not present: no spans.
  * Thread-safe for a shared model. Errors: US_EINVAL (line out of range),
  * US_ENOMEM. */
-/* Tokens [*a, *a + *n) of the paragraph on line index 'line' (shared by
- * decoding and explaining). Errors: US_EINVAL (line out of range). */
-int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *n, us_err *err);
-
 int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                    us_para_result *p, us_err *err);
 

@@ -4,6 +4,7 @@
  * seeded, so the result does not depend on the number of threads or on the
  * order in which jobs finish. */
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
                        const char *meta, us_mfw **out, us_err *err)
 {
     us_mfw *w = NULL;
-    int rc = us_model_build(&cfg->feat, heads, idf, meta, &w, err);
+    int rc = us_model_build(&cfg->feat, heads, idf, cfg->lex, cfg->n_lex, meta, &w, err);
     if (rc != US_OK || !cfg->spans) { *out = w; return rc; }
     us_span_build sb;
     us_span_cfg scfg = cfg->span;
@@ -172,14 +173,16 @@ done:
     return US_OK;
 }
 
-int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, int span_items,
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
                     const float *idf, us_err *err)
 {
     memset(c, 0, sizeof *c);
     us_fz fz;
     us_text t;
-    us_fz_init(&fz, fcfg);
+    int span_items = cfg->span_items;
+    us_fz_init(&fz, &cfg->feat);
     fz.idf = idf;
+    if (cfg->feat.w_lex > 0) { fz.lex = cfg->lex; fz.n_lex = cfg->n_lex; }
     us_text_init(&t);
     int rc = US_OK;
     size_t n = ds->n, n_par = 0;
@@ -619,12 +622,20 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     }
     us_buf b;
     us_buf_init(&b);
-    uint64_t cfg_hash = us_hash64(&cfg->feat, sizeof cfg->feat, h);
+    /* The fields before w_lex, as before it existed, so that models without a
+     * lexicon keep their ids; the lexicon enters below. */
+    _Static_assert(offsetof(us_feat_cfg, w_lex) == 12 * 4, "the version-4 fields come first");
+    uint64_t cfg_hash = us_hash64(&cfg->feat, offsetof(us_feat_cfg, w_lex), h);
     uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
                          (uint64_t)cfg->spans, cfg->inner_folds,
                          cfg->stack ? US_STACK_D : 0,   /* the second stage's layout */
                          cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);
+    int with_lex = cfg->lex && cfg->n_lex && cfg->feat.w_lex > 0;
+    if (with_lex) {
+        cfg_hash = us_hash64(&cfg->feat.w_lex, sizeof cfg->feat.w_lex, cfg_hash);
+        cfg_hash = us_hash64(cfg->lex, (size_t)cfg->n_lex * 8, cfg_hash);
+    }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
         uint64_t v[4] = {p->epochs, (uint64_t)p->softmax, p->seed, (uint64_t)p->balance_classes};
@@ -656,6 +667,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
+    if (with_lex)
+        us_buf_printf(&b, "lexicon=%u words, weight %g\n", cfg->n_lex, cfg->feat.w_lex);
     if (cfg->spans)
         us_buf_printf(&b, "spans=bio-perceptron bits:%u epochs:%u inside_bias:%g seed:%u\n",
                       cfg->span.bucket_bits, cfg->span.epochs, cfg->span.inside_bias,

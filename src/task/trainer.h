@@ -23,6 +23,8 @@ typedef struct us_train_cfg {
     int stack;               /* techniques: second stage with article context (stack.h) */
     uint32_t stack_folds;    /* inner folds of the techniques head when stacking */
     us_span_cfg span;
+    const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
+    uint32_t n_lex;
     void (*progress)(const char *msg, void *ud);
     void *progress_ud;
 } us_train_cfg;
@@ -49,7 +51,7 @@ typedef struct us_corpus {
  * its technique also becomes a training item of its own (the span's tokens,
  * labelled with the techniques of the spans covering it): the annotated words
  * are the cues, the rest of a paragraph is mostly noise. */
-int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_feat_cfg *fcfg, int span_items,
+int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
                     const float *idf, us_err *err);
 /* Inverse document frequency of every bucket over the non-empty paragraphs
  * (subtask-3 lines, else the subtask-1/2 text) of the articles with

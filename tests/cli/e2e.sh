@@ -119,6 +119,48 @@ if "techniques" in tasks:
     assert abs(t - d["results"]["all"]["techniques"]["unspin"]) < 1e-3, (t, d["results"]["all"])
 PY
 done
+# with the span tagger on, techniques lines carry its 23 span scores per paragraph
+"$U" -q cv --data "$tmp/data" "${opts[@]}" --folds 3 --task techniques --oof "$tmp/oof-spans.jsonl" \
+    >/dev/null 2>"$tmp/err" || { fail "cv --oof with spans exited $?"; cat "$tmp/err"; }
+python3 - "$tmp/oof-spans.jsonl" "$tmp/oof-techniques.jsonl" <<'PY' || fail "cv --oof: bad span_scores"
+import json, math, sys
+on = [json.loads(l) for l in open(sys.argv[1])]
+off = [json.loads(l) for l in open(sys.argv[2])]   # --spans 0: none
+assert len(on) == 48 and all(r["task"] == "techniques" for r in on)
+for r in on:
+    for p in r["paragraphs"]:
+        s = p["span_scores"]
+        assert len(s) == 23 and sorted(s) == sorted(p["probs"]), s
+        assert all(math.isfinite(v) for v in s.values())
+assert not any("span_scores" in p for r in off for p in r["paragraphs"])
+PY
+
+# a valence lexicon: stored in the model (META says so), used without the file
+cat >"$tmp/lex.tsv" <<'EOF2'
+# test lexicon
+en	traitors	-3
+en	liars	-3
+fr	traitors	-3
+en	trust	1
+EOF2
+"$U" -q train --data "$tmp/data" "${opts[@]}" --lexicon "$tmp/lex.tsv" --lex-weight 2 \
+    -o "$tmp/lex.usm" 2>"$tmp/err" || { fail "train --lexicon exited $?"; cat "$tmp/err"; }
+"$U" dump --model "$tmp/lex.usm" | grep -q "lexicon=3 words, weight 2" ||
+    fail "train --lexicon: META does not name the lexicon: $("$U" dump --model "$tmp/lex.usm" | grep -i lex)"
+cmp -s "$tmp/lex.usm" "$tmp/a.usm" && fail "train --lexicon wrote the same model as without"
+rm -f "$tmp/lex.tsv"
+"$U" predict --model "$tmp/lex.usm" --task techniques --lang en "$tmp/data/en/train-articles-subtask-3" \
+    >"$tmp/pred-lex.txt" 2>"$tmp/err" || fail "predict with a lexicon model exited $?"
+[ "$(wc -l <"$tmp/pred-lex.txt")" = 96 ] || fail "predict with a lexicon model: $(wc -l <"$tmp/pred-lex.txt") rows"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --lexicon "$tmp/no-such.tsv" -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 1 ] && grep -q "no-such.tsv" "$tmp/err" || fail "train --lexicon MISSING: $(cat "$tmp/err")"
+printf 'en\tgood\t2\nen\tbad\n' >"$tmp/bad.tsv"
+"$U" -q cv --data "$tmp/data" "${opts[@]}" --lexicon "$tmp/bad.tsv" 2>"$tmp/err" >/dev/null
+[ $? = 1 ] && grep -q "bad.tsv:2:" "$tmp/err" || fail "cv --lexicon with a bad line: $(cat "$tmp/err")"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --lex-weight 2 -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "needs --lexicon" "$tmp/err" || fail "--lex-weight alone: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.usm" ] || fail "a failed train wrote a model"
+
 "$U" -q cv --data "$tmp/data" "${opts[@]}" --folds 3 --task genre --oof "$tmp/no/such/dir.jsonl" \
     >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && grep -q "no/such/dir.jsonl: cannot write" "$tmp/err" ||

@@ -4,7 +4,7 @@
  * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads
  * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
- * paths run. About 56 KB serialised.
+ * paths run, and a four-word valence lexicon (LEXI). About 56 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -23,7 +23,12 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
     uint64_t st = 42;
     us_feat_cfg_default(&cfg);
     cfg.bucket_bits = 10;
+    cfg.w_lex = 1.0f;
     memset(heads, 0, sizeof heads);
+    static const char LEX[] = "en\tliars\t-3\nen\tgreat\t3\nfr\thonte\t-2\nru\tложь\t-3\n";
+    uint64_t *lex = NULL;
+    uint32_t n_lex = 0;
+    rc = us_lex_parse(&cfg, LEX, sizeof LEX - 1, "tiny", &lex, &n_lex, NULL);
     for (int t = 0; t < US_N_TASKS && rc == US_OK; t++) {
         uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
         us_head_build *h = &heads[t];
@@ -45,9 +50,10 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         }
     }
     if (rc == US_OK)
-        rc = us_model_build(&cfg, heads, NULL, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
+        rc = us_model_build(&cfg, heads, NULL, lex, n_lex, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
     if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
     us_mfw_free(w);
+    us_free(lex);
     for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);
     return rc;
 }

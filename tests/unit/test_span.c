@@ -1,5 +1,6 @@
 /* test_span.c -- span offset repair and the technique span tagger. */
 #include "harness.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "task/span.h"
@@ -336,6 +337,46 @@ static void test_decoding_consistency(void **state)
     us_text_fini(&t);
 }
 
+/* us_span_scores is the logit of the best span's confidence that decoding
+ * reports for the same technique (paragraph probability 1), for every
+ * technique at once; the cue word's technique scores highest where it occurs. */
+static void test_span_scores_match_decoding(void **state)
+{
+    fixture *fx = *state;
+    const char *txt = "officials said the plans will rise.\n"
+                      "many citizens zorblax about news while prices rise again today.\n\n";
+    us_text t;
+    us_text_init(&t);
+    us_err err = {0};
+    uint32_t all = (1u << US_N_TECHNIQUES) - 1;
+    float sc[2][US_N_TECHNIQUES];
+    for (uint32_t line = 0; line < 2; line++) {
+        us_para_result p;
+        decode(&fx->sm, &t, txt, line, all, &p);
+        assert_int_equal(us_span_scores(&fx->sm, &t, 0, line, sc[line], &err), US_OK);
+        for (int k = 0; k < US_N_TECHNIQUES; k++) {
+            float best = 0;
+            for (size_t i = 0; i < p.n_spans; i++)
+                if (p.spans[i].technique == k && p.spans[i].confidence > best)
+                    best = p.spans[i].confidence;
+            assert_true(best > 0);   /* forced decoding: every technique has a span */
+            assert_float_equal(best, 1.0f / (1.0f + expf(-sc[line][k])), 1e-5);
+        }
+        us_free(p.spans);
+    }
+    assert_true(sc[1][T_CUE1] > sc[0][T_CUE1]);
+    /* An empty line, no model: zeros; a line out of range: an error. */
+    float z[US_N_TECHNIQUES];
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 2, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == 0.0f);
+    us_span_model none;
+    memset(&none, 0, sizeof none);
+    assert_int_equal(us_span_scores(&none, &t, 0, 0, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == 0.0f);
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 99, z, &err), US_EINVAL);
+    us_text_fini(&t);
+}
+
 static void test_multilingual_offsets(void **state)
 {
     fixture *fx = *state;
@@ -560,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_train_rejects_bad_cfg),
         cmocka_unit_test(test_cue_word_found),
         cmocka_unit_test(test_decoding_consistency),
+        cmocka_unit_test(test_span_scores_match_decoding),
         cmocka_unit_test(test_multilingual_offsets),
         cmocka_unit_test(test_save_load_round_trip),
         cmocka_unit_test(test_format1_still_read),

@@ -239,7 +239,7 @@ static us_mfw *small_model(const float *stack)
         memcpy(h->stack, stack, sizeof h->stack);
     }
     us_mfw *w = NULL;
-    assert_int_equal(us_model_build(&fc, heads, NULL, "test=1", &w, &err), US_OK);
+    assert_int_equal(us_model_build(&fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);
     us_linear_fini(&h->lin);
     return w;
 }

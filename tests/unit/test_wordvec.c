@@ -45,7 +45,7 @@ static us_model *random_model(uint32_t char_linear, void **mem)
             for (uint32_t l = 0; l < L[t]; l++) heads[t].thr[r][l] = 0.5f;
     }
     us_mfw *w = NULL;
-    assert_int_equal(us_model_build(&fc, heads, NULL, "test=1", &w, &err), US_OK);
+    assert_int_equal(us_model_build(&fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);
     size_t len = 0;
     assert_int_equal(us_mfw_to_memory(w, 0, mem, &len, &err), US_OK);
     us_mfw_free(w);

@@ -67,6 +67,21 @@ write("analyze", "genre-only", bytes([0x02]) + TEXTS["ascii"])
 for k, v in LABELS.items():
     write("labels", k, v)
 
+# fuzz_lexicon: the shipped word list's first lines, and the malformed cases
+with open("data/lexicon/afinn-multilang.tsv", "rb") as f:
+    write("lexicon", "afinn-head", b"".join(f.readlines()[:40]))
+LEXICONS = {
+    "crlf-comments": b"# c\r\nen\tliars\t-3\r\n\r\nfr\thonte\t-2\r\n",
+    "multiword-zero": b"en\tout of order\t-2\nen\tneutral\t0\nen\tgood\t3\n",
+    "bad-columns": b"en\tgood\t2\nen\tbad\nen\ta\tb\tc\n",
+    "bad-valence": b"en\tgood\t9\nen\tbad\t-2x\n",
+    "bad-utf8": b"en\tgo\xffod\t2\n",
+    "punct-only": b"en\t!!!\t2\nen\t42\t1\n",
+    "unicode": "ru\tложь\t-3\ngr\tψέμα\t-3\nka\tტყუილი\t-3\nge\tSCHÖN\t3\n".encode(),
+}
+for k, v in LEXICONS.items():
+    write("lexicon", k, v)
+
 fx = "tests/fixtures/models"
 for f in sorted(os.listdir(fx)):
     if f.endswith(".usm"):

@@ -37,15 +37,23 @@ static uint64_t hash_of(const us_feat_cfg *fc, const char *s)
     return h;
 }
 
+/* LEX parsed for the default features (with w_lex as given). OUT: *keys. */
+static uint32_t parse_lex(us_feat_cfg *fc, float w_lex, uint64_t **keys)
+{
+    us_feat_cfg_default(fc);
+    fc->w_lex = w_lex;
+    uint32_t n = 0;
+    us_err err = {0};
+    assert_int_equal(us_lex_parse(fc, LEX, strlen(LEX), "lex.tsv", keys, &n, &err), US_OK);
+    return n;
+}
+
 static void test_parse_and_lookup(void **state)
 {
     (void)state;
     us_feat_cfg fc;
-    us_feat_cfg_default(&fc);
     uint64_t *keys = NULL;
-    uint32_t n = 0;
-    us_err err = {0};
-    assert_int_equal(us_lex_parse(&fc, LEX, strlen(LEX), "lex.tsv", &keys, &n, &err), US_OK);
+    uint32_t n = parse_lex(&fc, 0.0f, &keys);
     assert_int_equal(n, 3);   /* disgrace, cheered, honte */
     assert_int_equal(us_lex_check(keys, n), US_OK);
     assert_int_equal(us_lex_valence(keys, n, hash_of(&fc, "cheered")), 2);
@@ -97,12 +105,9 @@ static void test_features(void **state)
 {
     (void)state;
     us_feat_cfg fc;
-    us_feat_cfg_default(&fc);
-    fc.w_lex = 1.0f;
     uint64_t *keys = NULL;
-    uint32_t n = 0;
+    uint32_t n = parse_lex(&fc, 1.0f, &keys);
     us_err err = {0};
-    assert_int_equal(us_lex_parse(&fc, LEX, strlen(LEX), "lex.tsv", &keys, &n, &err), US_OK);
     us_text t;
     us_text_init(&t);
     assert_int_equal(us_text_tokenize(&t, TEXT, strlen(TEXT), &err), US_OK);
@@ -184,11 +189,9 @@ static void test_model_section(void **state)
 {
     (void)state;
     us_feat_cfg fc;
-    us_feat_cfg_default(&fc);
     uint64_t *keys = NULL;
-    uint32_t n = 0;
+    uint32_t n = parse_lex(&fc, 0.0f, &keys);
     us_err err = {0};
-    assert_int_equal(us_lex_parse(&fc, LEX, strlen(LEX), "lex.tsv", &keys, &n, &err), US_OK);
     void *mem = NULL, *mem0 = NULL;
     us_model *m = lex_model(keys, n, &mem, &err);
     us_model *m0 = lex_model(NULL, 0, &mem0, &err);

@@ -40,7 +40,7 @@ static void usage(FILE *f)
         "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
-        "  --lexicon, --lex-weight\n"
+        "  --stack-spans, --lexicon, --lex-weight\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -170,6 +170,7 @@ int cmd_cv(int argc, char **argv)
         {"lang-words", required_argument, 0, OPT_LANG_WORDS},
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
+        {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS},
@@ -219,7 +220,7 @@ int cmd_cv(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     us_dataset ds;
     size_t n_problems;
-    int rc = cli_train_lexicon(&cfg, lexicon);
+    int rc = cli_train_options_done(&cfg, lexicon);
     if (rc != EXIT_OK) return rc;
     rc = cli_load_dataset(data, langs, &ds, &n_problems);
     if (rc != EXIT_OK) { cli_train_cfg_fini(&cfg); return rc; }

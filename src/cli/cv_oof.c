@@ -79,8 +79,8 @@ int cli_oof_write(FILE *f, const us_model *m, const us_article *a, int task, uin
         us_buf_puts(&b, ",\"text_probs\":");
         prob_map(&b, US_TASK_TECHNIQUES, pr->prob_text);
         float sc[US_N_TECH_LABELS];
-        if (have_spans && us_span_scores(&m->spans, &t, us_lang_find(res->lang),
-                                         pr->line - 1, sc, &err) == US_OK) {
+        if (have_spans && us_span_scores(&m->spans, &t, us_lang_find(res->lang), pr->line - 1,
+                                         (1u << US_N_TECH_LABELS) - 1, sc, &err) == US_OK) {
             us_buf_puts(&b, ",\"span_scores\":");
             prob_map(&b, US_TASK_TECHNIQUES, sc);
         }

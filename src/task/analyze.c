@@ -79,29 +79,56 @@ static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordin
 
 _Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_repeats' numbers");
 
+/* The span tagger's scores of each paragraph for the techniques its first
+ * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L). */
+static int span_inputs(const us_span_model *sm, const us_text *t, int lang, const us_analysis *a,
+                       float **out, us_err *err)
+{
+    float *S = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof *S);
+    if (!S) return us_err_set(err, US_ENOMEM, "out of memory");
+    for (size_t q = 0; q < a->n_paras; q++) {
+        const us_para_result *p = &a->paras[q];
+        uint32_t mask = 0;
+        for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
+            if (p->prob_text[k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
+        int rc = us_span_scores(sm, t, lang, p->line - 1, mask, S + q * US_N_TECH_LABELS, err);
+        if (rc != US_OK) { us_free(S); return rc; }
+    }
+    *out = S;
+    return US_OK;
+}
+
 /* Second stage of the techniques head over the article's paragraphs (their
  * first-stage probabilities are in a->paras), with each paragraph's repeat
- * statistics when the model uses them. */
-static int stack_article(const us_head *ht, us_fz *fz, const us_text *t, int lang, us_analysis *a)
+ * statistics and span scores when the model uses them. */
+static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lang, us_analysis *a,
+                         us_err *err)
 {
-    float *x = NULL, *stats = NULL;
+    const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
+    float *x = NULL, *stats = NULL, *S = NULL;
     if (!a->n_paras) return US_OK;
-    if (ht->stack_d == US_STACK_D) {
+    if (ht->stack_d == US_STACK_D_SPAN) {
+        int rc = span_inputs(&m->spans, t, lang, a, &S, err);
+        if (rc != US_OK) return rc;
+    }
+    if (ht->stack_d >= US_STACK_D) {
         stats = us_malloc((t->n_lines ? t->n_lines : 1) * US_REPEAT_STATS * sizeof *stats);
         x = us_malloc(a->n_paras * US_STACK_X * sizeof *x);
         if (!stats || !x || us_line_repeats(fz, t, stats) != US_OK) {
             us_free(stats);
             us_free(x);
-            return US_ENOMEM;
+            us_free(S);
+            return us_err_set(err, US_ENOMEM, "out of memory");
         }
         for (size_t q = 0; q < a->n_paras; q++)
             memcpy(x + q * US_STACK_X, stats + (size_t)(a->paras[q].line - 1) * US_REPEAT_STATS,
                    US_STACK_X * sizeof *x);
     }
-    us_stack_apply(ht->stack, ht->stack_d, US_N_TECH_LABELS, lang, a->paras->prob, a->n_paras,
-                   sizeof *a->paras, x);
+    us_stack_apply_spans(ht->stack, ht->stack_d, US_N_TECH_LABELS, lang, a->paras->prob,
+                         a->n_paras, sizeof *a->paras, x, S);
     us_free(stats);
     us_free(x);
+    us_free(S);
     return US_OK;
 }
 
@@ -203,7 +230,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             memcpy(p->prob_text, z, sizeof z);
         }
         /* The article around each paragraph (stack.h), in place. */
-        if (ht->stack && (rc = stack_article(ht, fzp, tp, lang, a)) != US_OK) goto oom;
+        if (ht->stack && (rc = stack_article(m, fzp, tp, lang, a, err)) != US_OK) goto fail;
         /* Pass 2: decisions, their evidence, spans. */
         for (size_t q = 0; q < a->n_paras; q++) {
             us_para_result *p = &a->paras[q];

@@ -111,12 +111,12 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     }
     const us_head_build *ht = &heads[US_TASK_TECHNIQUES];
     if (ht->present && ht->has_stack) {
-        uint32_t L = ht->lin.n_labels;
-        size_t size = 8 + 4 * (size_t)L * US_STACK_D;
+        uint32_t L = ht->lin.n_labels, D = ht->stack_d ? ht->stack_d : US_STACK_D;
+        size_t size = 8 + 4 * (size_t)L * D;
         if (!(blob = us_malloc(size))) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto fail; }
         us_put_u32le(blob, L);
-        us_put_u32le(blob + 4, US_STACK_D);
-        for (size_t i = 0; i < (size_t)L * US_STACK_D; i++) us_put_f32le(blob + 8 + 4 * i, ht->stack[i]);
+        us_put_u32le(blob + 4, D);
+        for (size_t i = 0; i < (size_t)L * D; i++) us_put_f32le(blob + 8 + 4 * i, ht->stack[i]);
         rc = us_mfw_add(w, "STK1", blob, size, err);
         us_free(blob);
         blob = NULL;
@@ -259,8 +259,9 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         if (rc != US_OK) goto fail;
         const unsigned char *h = p;
         uint32_t L = US_N_TECH_LABELS, D = n >= 8 ? us_get_u32le(h + 4) : 0;
-        if (!m->heads[US_TASK_TECHNIQUES].present || (D != US_STACK_D && D != US_STACK_D_V1) ||
-            n != 8 + 4 * (size_t)L * D || us_get_u32le(h) != L) {
+        int known = D == US_STACK_D || D == US_STACK_D_V1 || D == US_STACK_D_SPAN;
+        if (!m->heads[US_TASK_TECHNIQUES].present || !known || n != 8 + 4 * (size_t)L * D ||
+            us_get_u32le(h) != L) {
             us_err_set(err, US_EFORMAT, "%s: section STK1 is malformed (%zu bytes)", name, n);
             goto fail;
         }
@@ -301,12 +302,21 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         m->lex = (const uint64_t *)p;
         m->n_lex = (uint32_t)(n / 8);
     }
-    if (needs(tasks, US_DO_SPANS) && us_span_load(mf, &m->spans, err) != US_OK) {
+    /* A second stage that reads the span tagger needs it for techniques too. */
+    int spans_for_stack = m->heads[US_TASK_TECHNIQUES].stack_d == US_STACK_D_SPAN &&
+                          needs(tasks, US_DO_TECHNIQUES);
+    if ((needs(tasks, US_DO_SPANS) || spans_for_stack) &&
+        us_span_load(mf, &m->spans, err) != US_OK) {
         us_err_prefix(err, "%s", name);
         goto fail;
     }
     if (n_heads == 0) {
         us_err_set(err, US_EFORMAT, "%s: the model has no task heads", name);
+        goto fail;
+    }
+    if (spans_for_stack && !m->spans.present) {
+        us_err_set(err, US_EFORMAT, "%s: the techniques head reads the span tagger, but the "
+                   "model has no SPAN section", name);
         goto fail;
     }
     if (section(mf, "META", &p, &n, name, &rc, err) == US_OK) m->meta = us_strndup(p, n);

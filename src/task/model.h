@@ -23,7 +23,9 @@
  *                             (us_qlinear_stride(L)): f32 scale, int8 weights[L], zero pad
  *   STK1  optional, with TECH: the second stage of the techniques head (stack.h):
  *         u32 n_labels, u32 D, then f32 weights (n_labels x D); D = US_STACK_D (24),
- *         or US_STACK_D_V1 (21) in models without the repeat statistics
+ *         or US_STACK_D_V1 (21) in models without the repeat statistics, or
+ *         US_STACK_D_SPAN (25) in models that read the span tagger (then SPAN
+ *         is required)
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -89,7 +91,8 @@ typedef struct us_head_build {
     us_linear lin;
     float thr[US_THR_ROWS][US_MAX_LABELS];
     int has_stack;           /* techniques: second stage (stack.h) */
-    float stack[US_MAX_LABELS * US_STACK_D];
+    float stack[US_MAX_LABELS * US_STACK_D_MAX];
+    uint32_t stack_d;        /* layout of 'stack': 0 or US_STACK_D, or US_STACK_D_SPAN */
 } us_head_build;
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */

@@ -315,21 +315,30 @@ int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *
     return US_OK;
 }
 
-int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   us_para_result *p, us_err *err)
+/* Emissions of the techniques in 'mask' over the tokens of line 'line', in one
+ * block with the Viterbi scratch. ks/m: the techniques; em: (m, n, 2). */
+typedef struct span_pass {
+    unsigned char *mem;
+    uint32_t a, n, m, ks[L_TECH];
+    float *em;
+    uint8_t *back, *tags;   /* (n, N_ST) and (n) */
+} span_pass;
+
+/* Fills *w, or leaves w->mem NULL when there is nothing to decode (no model,
+ * no tokens, empty mask). */
+static int span_emissions(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                          uint32_t mask, span_pass *w, us_err *err)
 {
-    p->spans = NULL;
-    p->n_spans = 0;
-    if (!sm || !sm->present || !p->techniques) return US_OK;
-    uint32_t a, n;
-    int rc = us_span_line_tokens(t, line, &a, &n, err);
+    memset(w, 0, sizeof *w);
+    if (!sm || !sm->present || !mask) return US_OK;
+    int rc = us_span_line_tokens(t, line, &w->a, &w->n, err);
+    uint32_t n = w->n;
     if (rc != US_OK || n == 0) return rc;
-    /* One block: hash scratch, features, emissions, backpointers, tags. */
-    uint32_t ks[L_TECH], m = 0;
     for (uint32_t k = 0; k < L_TECH; k++)
-        if (p->techniques >> k & 1u) ks[m++] = k;
-    if (m == 0) return US_OK;
-    const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)m;
+        if (mask >> k & 1u) w->ks[w->m++] = k;
+    if (w->m == 0) return US_OK;
+    /* One block: hash scratch, features, emissions, backpointers, tags. */
+    const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)w->m;
     const size_t per_tok = o_back + N_ST + 1;
     size_t bytes;
     if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
@@ -337,16 +346,31 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
     if (!mem) return us_err_set(err, US_ENOMEM, "out of memory");
     uint64_t *h = (uint64_t *)(void *)mem;
     uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * o_feat);
-    float *em = (float *)(void *)(mem + (size_t)n * o_em);
-    uint8_t *back = mem + (size_t)n * o_back;
-    uint8_t *tags = back + (size_t)n * N_ST;
-    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
+    w->mem = mem;
+    w->em = (float *)(void *)(mem + (size_t)n * o_em);
+    w->back = mem + (size_t)n * o_back;
+    w->tags = w->back + (size_t)n * N_ST;
+    extract(t, w->a, w->a + n, lang, sm->bucket_bits, sm->seed, feat, h);
     for (uint32_t i = 0; i < n && i < SPAN_AHEAD; i++)   /* emit_q asks for the rest */
         prefetch_rows(sm, feat + (size_t)i * NF);
+    emit_q(sm, feat, n, w->ks, w->m, w->em);
+    return US_OK;
+}
 
+int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   us_para_result *p, us_err *err)
+{
+    p->spans = NULL;
+    p->n_spans = 0;
+    span_pass w;
+    int rc = span_emissions(sm, t, lang, line, p->techniques, &w, err);
+    if (rc != US_OK || !w.mem) return rc;
+    uint32_t a = w.a, n = w.n, m = w.m, *ks = w.ks;
+    unsigned char *mem = w.mem;
+    float *em = w.em;
+    uint8_t *back = w.back, *tags = w.tags;
     us_span_result *out = NULL;
     size_t n_out = 0, cap = 0;
-    emit_q(sm, feat, n, ks, m, em);
     for (uint32_t x = 0; x < m; x++) {
         uint32_t k = ks[x];
         const float *tr = sm->trans + k * 12;
@@ -385,38 +409,27 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
 }
 
 int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   float *out, us_err *err)
+                   uint32_t mask, float *out, us_err *err)
 {
-    for (uint32_t k = 0; k < L_TECH; k++) out[k] = 0;
-    if (!sm || !sm->present) return US_OK;
-    uint32_t a, n;
-    int rc = us_span_line_tokens(t, line, &a, &n, err);
-    if (rc != US_OK || n == 0) return rc;
-    uint32_t ks[L_TECH];
-    for (uint32_t k = 0; k < L_TECH; k++) ks[k] = k;
-    size_t per_tok = H_PER_TOK * 8 + NF * 4 + 8 * (size_t)L_TECH + N_ST + 1, bytes;
-    if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
-    unsigned char *mem = us_malloc(bytes);
-    if (!mem) return us_err_set(err, US_ENOMEM, "out of memory");
-    uint64_t *h = (uint64_t *)(void *)mem;
-    uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * H_PER_TOK * 8);
-    float *em = (float *)(void *)(mem + (size_t)n * (H_PER_TOK * 8 + NF * 4));
-    uint8_t *back = mem + (size_t)n * (H_PER_TOK * 8 + NF * 4 + 8 * (size_t)L_TECH);
-    uint8_t *tags = back + (size_t)n * N_ST;
-    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
-    emit_q(sm, feat, n, ks, L_TECH, em);
-    for (uint32_t k = 0; k < L_TECH; k++) {
-        const float *tr = sm->trans + k * 12, *emk = em + (size_t)k * n * 2;
-        viterbi(emk, n, tr, 1, back, tags);
+    for (uint32_t k = 0; k < L_TECH; k++) out[k] = US_SPAN_SCORE_NONE;
+    span_pass w;
+    int rc = span_emissions(sm, t, lang, line, mask, &w, err);
+    if (rc != US_OK || !w.mem) return rc;
+    uint32_t n = w.n;
+    uint8_t *tags = w.tags;
+    for (uint32_t x = 0; x < w.m; x++) {
+        uint32_t k = w.ks[x];
+        const float *tr = sm->trans + k * 12, *emk = w.em + (size_t)x * n * 2;
+        viterbi(emk, n, tr, 1, w.back, tags);
         float best = -1e30f;
         uint32_t i = 0, sa, sb;
         while (next_seg(tags, n, &i, &sa, &sb)) {
             float mg = seg_margin(emk, tags, n, sa, sb, tr) / sm->temp[k];
             if (mg > best) best = mg;
         }
-        out[k] = best > -1e29f ? best : 0.0f;
+        out[k] = best > -1e29f ? best : US_SPAN_SCORE_NONE;
     }
-    us_free(mem);
+    us_free(w.mem);
     return US_OK;
 }
 

@@ -136,12 +136,14 @@ int us_span_load(us_mfile *mf, us_span_model *out, us_err *err);
  * decoding and explaining). Errors: US_EINVAL (line out of range). */
 int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *n, us_err *err);
 
-/* For every technique k, out[k] = the best span of k on line 'line' forced by
- * constrained Viterbi: its margin over tagging it O, divided by the
- * technique's temperature (the logit of a span's confidence before the
- * paragraph probability). Zeros without a span model or tokens. */
+/* For every technique k in 'mask', out[k] = the best span of k on line
+ * 'line' forced by constrained Viterbi: its margin over tagging it O, divided
+ * by the technique's temperature (the logit of a span's confidence before the
+ * paragraph probability). US_SPAN_SCORE_NONE for the techniques not in
+ * 'mask', and for all without a span model or tokens. */
+#define US_SPAN_SCORE_NONE (-3.0f)
 int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   float *out, us_err *err);
+                   uint32_t mask, float *out, us_err *err);
 
 /* Fills p->spans / p->n_spans (us_malloc'ed, caller frees with us_free; NULL
  * and 0 when nothing is predicted) for the paragraph on line index 'line'

@@ -6,8 +6,9 @@
 #include <math.h>
 #include <string.h>
 #include "stack.h"
+#include "span.h"
 
-#define D US_STACK_D
+#define DMAX US_STACK_D_MAX   /* array size; the layout in use is D_ */
 #define EPS 1e-4
 #define LAMBDA 1.0
 #define MAX_LABELS 32
@@ -51,11 +52,13 @@ static void agg_init(agg *a, const float *P, size_t n, uint32_t L, size_t stride
         }
 }
 
-/* The D features of technique k for paragraph i: row = its probabilities,
+/* The D_ features of technique k for paragraph i: row = its probabilities,
  * prev and next = its neighbours' (NULL at the ends), own = sum of row, x =
- * its repeat statistics (NULL: zeros; not read when D is US_STACK_D_V1). */
+ * its repeat statistics (NULL: zeros; not read when D_ is US_STACK_D_V1), sp =
+ * its span-tagger scores (read only when D_ is US_STACK_D_SPAN; NULL: none). */
 static void feat_row(const agg *a, const float *row, const float *prev, const float *next,
-                     double own, const float *x, size_t i, uint32_t k, int lang, int D_, double *f)
+                     double own, const float *x, const float *sp, size_t i, uint32_t k, int lang,
+                     int D_, double *f)
 {
     size_t n = a->n;
     double p = row[k];
@@ -72,8 +75,9 @@ static void feat_row(const agg *a, const float *row, const float *prev, const fl
         f[8 + j] = oh;
         f[14 + j] = f[0] * oh;
     }
-    if (D_ == D)
+    if (D_ >= US_STACK_D)
         for (int j = 0; j < US_STACK_X; j++) f[20 + j] = x ? x[j] : 0.0;
+    if (D_ == US_STACK_D_SPAN) f[23] = sp ? sp[k] : US_SPAN_SCORE_NONE;
     f[D_ - 1] = 1.0;
 }
 
@@ -94,98 +98,106 @@ static double dot(const float *w, const double *f, int D_)
 void us_stack_apply(const float *w, uint32_t D_, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X)
 {
-    if (!n || L > MAX_LABELS || (D_ != D && D_ != US_STACK_D_V1)) return;
+    us_stack_apply_spans(w, D_, L, lang, P, n, stride, X, NULL);
+}
+
+void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, float *P, size_t n,
+                          size_t stride, const float *X, const float *S)
+{
+    if (!n || L > MAX_LABELS ||
+        (D_ != US_STACK_D && D_ != US_STACK_D_V1 && D_ != US_STACK_D_SPAN)) return;
     agg a;
     agg_init(&a, P, n, L, stride);
     float prev[MAX_LABELS], cur[MAX_LABELS];
-    double f[D];
+    double f[DMAX];
     for (size_t i = 0; i < n; i++) {
         float *row = (float *)(void *)((char *)P + i * stride);
         const float *next = i + 1 < n ? row_at(P, i + 1, stride) : NULL;
         memcpy(cur, row, L * sizeof *cur);    /* row is overwritten below */
         double own = row_sum(cur, L);
-        const float *x = X ? X + i * US_STACK_X : NULL;
+        const float *x = X ? X + i * US_STACK_X : NULL, *sp = S ? S + i * L : NULL;
         for (uint32_t k = 0; k < L; k++) {
-            feat_row(&a, cur, i ? prev : NULL, next, own, x, i, k, lang, (int)D_, f);
+            feat_row(&a, cur, i ? prev : NULL, next, own, x, sp, i, k, lang, (int)D_, f);
             row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D_, f, (int)D_))));
         }
         memcpy(prev, cur, L * sizeof *prev);
     }
 }
 
-/* Solves A x = b for symmetric positive definite A (D x D, overwritten). */
-static int cholesky_solve(double *A, const double *b, double *x)
+/* Solves A x = b for symmetric positive definite A (D_ x D_, overwritten). */
+static int cholesky_solve(double *A, const double *b, double *x, int D_)
 {
-    for (int j = 0; j < D; j++) {
-        double s = A[j * D + j];
-        for (int k = 0; k < j; k++) s -= A[j * D + k] * A[j * D + k];
+    for (int j = 0; j < D_; j++) {
+        double s = A[j * D_ + j];
+        for (int k = 0; k < j; k++) s -= A[j * D_ + k] * A[j * D_ + k];
         if (!(s > 0)) return -1;
-        A[j * D + j] = sqrt(s);
-        for (int i = j + 1; i < D; i++) {
-            double t = A[i * D + j];
-            for (int k = 0; k < j; k++) t -= A[i * D + k] * A[j * D + k];
-            A[i * D + j] = t / A[j * D + j];
+        A[j * D_ + j] = sqrt(s);
+        for (int i = j + 1; i < D_; i++) {
+            double t = A[i * D_ + j];
+            for (int k = 0; k < j; k++) t -= A[i * D_ + k] * A[j * D_ + k];
+            A[i * D_ + j] = t / A[j * D_ + j];
         }
     }
-    for (int i = 0; i < D; i++) {
+    for (int i = 0; i < D_; i++) {
         double t = b[i];
-        for (int k = 0; k < i; k++) t -= A[i * D + k] * x[k];
-        x[i] = t / A[i * D + i];
+        for (int k = 0; k < i; k++) t -= A[i * D_ + k] * x[k];
+        x[i] = t / A[i * D_ + i];
     }
-    for (int i = D - 1; i >= 0; i--) {
+    for (int i = D_ - 1; i >= 0; i--) {
         double t = x[i];
-        for (int k = i + 1; k < D; k++) t -= A[k * D + i] * x[k];
-        x[i] = t / A[i * D + i];
+        for (int k = i + 1; k < D_; k++) t -= A[k * D_ + i] * x[k];
+        x[i] = t / A[i * D_ + i];
     }
     return 0;
 }
 
 /* Regularised log loss of weights wv on m rows F with targets y. */
-static double loss(const double *wv, const double *F, const uint8_t *y, size_t m)
+static double loss(const double *wv, const double *F, const uint8_t *y, size_t m, int D_)
 {
     double s = 0;
     for (size_t r = 0; r < m; r++) {
         double z = 0;
-        for (int j = 0; j < D; j++) z += wv[j] * F[r * D + j];
+        for (int j = 0; j < D_; j++) z += wv[j] * F[r * D_ + j];
         /* log(1 + e^-z) for y = 1, log(1 + e^z) for y = 0, without overflow */
         double t = y[r] ? -z : z;
         s += t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
     }
-    for (int j = 0; j < D - 1; j++) s += 0.5 * LAMBDA * wv[j] * wv[j];
+    for (int j = 0; j < D_ - 1; j++) s += 0.5 * LAMBDA * wv[j] * wv[j];
     return s;
 }
 
-static void newton(const double *F, const uint8_t *y, size_t m, double *wv)
+static void newton(const double *F, const uint8_t *y, size_t m, double *wv, int D_)
 {
-    double H[D * D], g[D], step[D], trial[D];
-    double cur = loss(wv, F, y, m);
+    double H[US_STACK_D_MAX * US_STACK_D_MAX], g[US_STACK_D_MAX], step[US_STACK_D_MAX],
+        trial[US_STACK_D_MAX];
+    double cur = loss(wv, F, y, m, D_);
     for (int it = 0; it < 50; it++) {
         memset(H, 0, sizeof H);
-        for (int j = 0; j < D; j++) g[j] = j < D - 1 ? LAMBDA * wv[j] : 0.0;
-        for (int j = 0; j < D - 1; j++) H[j * D + j] = LAMBDA;
-        H[(D - 1) * D + D - 1] = 1e-9;
+        for (int j = 0; j < D_; j++) g[j] = j < D_ - 1 ? LAMBDA * wv[j] : 0.0;
+        for (int j = 0; j < D_ - 1; j++) H[j * D_ + j] = LAMBDA;
+        H[(D_ - 1) * D_ + D_ - 1] = 1e-9;
         for (size_t r = 0; r < m; r++) {
-            const double *f = F + r * D;
+            const double *f = F + r * D_;
             double z = 0;
-            for (int j = 0; j < D; j++) z += wv[j] * f[j];
+            for (int j = 0; j < D_; j++) z += wv[j] * f[j];
             double p = 1.0 / (1.0 + exp(-z)), s = p * (1 - p), d = p - y[r];
-            for (int i = 0; i < D; i++) {
+            for (int i = 0; i < D_; i++) {
                 g[i] += d * f[i];
                 double sf = s * f[i];
-                for (int j = 0; j <= i; j++) H[i * D + j] += sf * f[j];
+                for (int j = 0; j <= i; j++) H[i * D_ + j] += sf * f[j];
             }
         }
-        for (int i = 0; i < D; i++)
-            for (int j = 0; j < i; j++) H[j * D + i] = H[i * D + j];
-        if (cholesky_solve(H, g, step) != 0) return;
+        for (int i = 0; i < D_; i++)
+            for (int j = 0; j < i; j++) H[j * D_ + i] = H[i * D_ + j];
+        if (cholesky_solve(H, g, step, D_) != 0) return;
         double t = 1.0, next = cur;
         for (int h = 0; h < 30; h++, t *= 0.5) {
-            for (int j = 0; j < D; j++) trial[j] = wv[j] - t * step[j];
-            if ((next = loss(trial, F, y, m)) <= cur) break;
+            for (int j = 0; j < D_; j++) trial[j] = wv[j] - t * step[j];
+            if ((next = loss(trial, F, y, m, D_)) <= cur) break;
         }
         if (next > cur) return;
         double moved = 0;
-        for (int j = 0; j < D; j++) {
+        for (int j = 0; j < D_; j++) {
             moved = fmax(moved, fabs(wv[j] - trial[j]));
             wv[j] = trial[j];
         }
@@ -198,17 +210,27 @@ int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *l
                  const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
                  float *w, us_err *err)
 {
+    return us_stack_fit_spans(P, X, NULL, Y, lang, g, use, n, L, min_pos, US_STACK_D, w, err);
+}
+
+int us_stack_fit_spans(const float *P, const float *X, const float *S, const uint32_t *Y,
+                       const int *lang, const uint32_t *g, const uint8_t *use, size_t n,
+                       uint32_t L, uint32_t min_pos, uint32_t D_u, float *w, us_err *err)
+{
+    int D_ = (int)D_u;
     if (L > MAX_LABELS) return us_err_set(err, US_EINVAL, "too many labels for stacking");
+    if (D_ != US_STACK_D && D_ != US_STACK_D_SPAN)
+        return us_err_set(err, US_EINVAL, "stacking: no layout of %d weights", D_);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += use[i] != 0;
-    double *F = us_malloc((m ? m : 1) * D * sizeof *F);
+    double *F = us_malloc((m ? m : 1) * D_ * sizeof *F);
     uint8_t *y = us_malloc(m ? m : 1);
     if (!F || !y) {
         us_free(F); us_free(y);
         return us_err_set(err, US_ENOMEM, "out of memory while stacking");
     }
     for (uint32_t k = 0; k < L; k++) {
-        double wv[D] = {0};
+        double wv[US_STACK_D_MAX] = {0};
         wv[0] = 1.0;                         /* identity: the first stage's logit */
         size_t r = 0, pos = 0;
         for (size_t s = 0, e; s < n; s = e) {
@@ -219,15 +241,15 @@ int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *l
                 for (size_t i = s; i < e; i++) {
                     const float *row = P + i * L;
                     feat_row(&a, row, i > s ? row - L : NULL, i + 1 < e ? row + L : NULL,
-                             row_sum(row, L), X ? X + i * US_STACK_X : NULL, i - s, k, lang[s],
-                             D, F + r * D);
+                             row_sum(row, L), X ? X + i * US_STACK_X : NULL,
+                             S ? S + i * L : NULL, i - s, k, lang[s], D_, F + r * D_);
                     y[r] = (uint8_t)(Y[i] >> k & 1u);
                     pos += y[r++];
                 }
             }
         }
-        if (pos >= min_pos && pos < r) newton(F, y, r, wv);
-        for (int j = 0; j < D; j++) w[(size_t)k * D + j] = (float)wv[j];
+        if (pos >= min_pos && pos < r) newton(F, y, r, wv, D_);
+        for (int j = 0; j < D_; j++) w[(size_t)k * D_ + j] = (float)wv[j];
     }
     us_free(F);
     us_free(y);

@@ -19,7 +19,11 @@
  *   7  log(1 + number of paragraphs)       23    1 (bias)
  *
  * Models of the first version (US_STACK_D_V1 = 21 weights) have no 20-22:
- * their bias is 20.
+ * their bias is 20. Models trained with --stack-spans (US_STACK_D_SPAN = 25)
+ * read a 23rd input, the span tagger's best forced span of the technique in
+ * the paragraph (us_span_scores), computed only where the first stage gives
+ * the technique US_STACK_SPAN_FLOOR or more (else US_SPAN_SCORE_NONE); their
+ * bias is 24.
  *
  * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
  * learns how far to trust the first stage in each language, and its output is
@@ -34,6 +38,9 @@
 #define US_STACK_LANGS 6      /* languages with training data: en fr ge it po ru */
 #define US_STACK_D 24         /* weights per technique, the bias last */
 #define US_STACK_D_V1 21      /* the same in models without the repeat statistics */
+#define US_STACK_D_SPAN 25    /* the same plus the span tagger's score (--stack-spans) */
+#define US_STACK_D_MAX 25
+#define US_STACK_SPAN_FLOOR 0.05f   /* first-stage probability from which spans are scored */
 #define US_STACK_X 3          /* per-paragraph inputs besides the probabilities */
 
 /* Rewrites P (n paragraphs of one article in reading order, L probabilities
@@ -45,6 +52,10 @@
  * without training data. */
 void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X);
+/* The same with span scores S (n x L, packed; NULL: US_SPAN_SCORE_NONE), which
+ * D = US_STACK_D_SPAN reads. */
+void us_stack_apply_spans(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
+                          size_t stride, const float *X, const float *S);
 
 /* End of the article group that starts at item s: items of one article are
  * contiguous and share g. */
@@ -64,5 +75,10 @@ static inline size_t us_stack_group_end(const uint32_t *g, size_t s, size_t n)
 int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *lang,
                  const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
                  float *w, us_err *err);
+/* The same for layout D (US_STACK_D or US_STACK_D_SPAN, whose span scores are
+ * S, n x L); w: (L x D). Errors also: US_EINVAL (another D). */
+int us_stack_fit_spans(const float *P, const float *X, const float *S, const uint32_t *Y,
+                       const int *lang, const uint32_t *g, const uint8_t *use, size_t n,
+                       uint32_t L, uint32_t min_pos, uint32_t D, float *w, us_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "trainer.h"
+#include "task/span.h"
 #include "task/stack.h"
 #include "task/units.h"
 
@@ -402,6 +403,68 @@ static float best_global(const float *prob, const uint32_t *Y, const uint8_t *us
     return best_t;
 }
 
+/* Honest span-tagger inputs of the second stage (--stack-spans): for each
+ * inner fold f, a tagger trained on the other inner folds' articles scores
+ * the paragraphs of fold f, for the techniques their inner-fold first-stage
+ * probability 'prob' gives US_STACK_SPAN_FLOOR or more, as analysis will.
+ * OUT: S (n x L, rows of the items with use[i] set). */
+static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
+                             uint32_t K, const float *prob, const uint8_t *use, size_t n,
+                             uint32_t L, float *S, us_err *err)
+{
+    uint8_t *train = us_calloc(ds->n ? ds->n : 1, 1), *art_f = us_malloc(ds->n ? ds->n : 1);
+    int rc = US_OK;
+    if (!train || !art_f) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < n; i++)
+        if (use[i]) train[c->par_art[i]] = 1;
+    us_span_cfg scfg = cfg->span;
+    if (!scfg.progress) { scfg.progress = cfg->progress; scfg.progress_ud = cfg->progress_ud; }
+    for (uint32_t f = 0; f < K && rc == US_OK; f++) {
+        for (size_t a = 0; a < ds->n; a++)
+            art_f[a] = train[a] && us_fold_of(ds->arts[a].id, INNER_FOLD_SEED, K) != f;
+        progress(cfg, "techniques: span tagger of inner fold %u/%u for the second stage", f + 1, K);
+        us_span_build sb;
+        us_mfw *w = NULL;
+        us_mfile *mf = NULL;
+        void *mem = NULL;
+        size_t len = 0;
+        us_span_model sm;
+        memset(&sm, 0, sizeof sm);
+        if ((rc = us_span_train(ds, art_f, &scfg, &sb, err)) != US_OK) break;
+        if (!(w = us_mfw_new())) rc = us_err_set(err, US_ENOMEM, "out of memory");
+        if (rc == US_OK) rc = us_span_write(&sb, w, err);
+        us_span_build_fini(&sb);
+        if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, &mem, &len, err);
+        us_mfw_free(w);
+        if (rc == US_OK && !(mf = us_mfile_from_memory(mem, len, err))) rc = err ? err->code : US_ENOMEM;
+        us_free(mem);
+        if (rc == US_OK) rc = us_span_load(mf, &sm, err);
+        us_text t;
+        us_text_init(&t);
+        size_t last = SIZE_MAX;
+        for (size_t i = 0; i < n && rc == US_OK; i++) {
+            size_t a = c->par_art[i];
+            if (!use[i] || art_f[a] || !train[a]) continue;   /* fold f's paragraphs only */
+            if (a != last) {
+                const us_article *ar = &ds->arts[a];
+                rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES], ar->len[US_TASK_TECHNIQUES], err);
+                last = a;
+                if (rc != US_OK) break;
+            }
+            uint32_t mask = 0;
+            for (uint32_t k = 0; k < L; k++)
+                if (prob[i * L + k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
+            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1, mask, S + i * L, err);
+        }
+        us_text_fini(&t);
+        us_mfile_close(mf);
+    }
+out:
+    us_free(train);
+    us_free(art_f);
+    return rc;
+}
+
 /* The techniques head's second stage (stack.h), fitted on the inner-fold
  * probabilities 'prob' of the items with use[i] set. Its threshold is one
  * global value, tuned on cross-fitted second-stage probabilities: the stage
@@ -415,43 +478,57 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     for (size_t i = 0; i < n; i++) m += use[i] != 0;
     float *P = us_malloc((m ? m : 1) * L * sizeof *P), *P2 = us_malloc((m ? m : 1) * L * sizeof *P2);
     float *X = us_malloc((m ? m : 1) * US_STACK_X * sizeof *X);
+    uint32_t D = cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D;
+    float *Sall = NULL, *S = NULL;   /* span inputs per item, then per stacked row */
+    if (cfg->stack_spans) {
+        Sall = us_malloc((n ? n : 1) * L * sizeof *Sall);
+        S = us_malloc((m ? m : 1) * L * sizeof *S);
+    }
     uint32_t *Yc = us_malloc((m ? m : 1) * sizeof *Yc), *g = us_malloc((m ? m : 1) * sizeof *g);
     int *lang = us_malloc((m ? m : 1) * sizeof *lang);
     uint8_t *fold = us_malloc(m ? m : 1), *in = us_malloc(m ? m : 1);
     int rc = US_OK;
-    if (!P || !P2 || !X || !Yc || !g || !lang || !fold || !in) {
+    if (!P || !P2 || !X || !Yc || !g || !lang || !fold || !in ||
+        (cfg->stack_spans && (!Sall || !S))) {
         rc = us_err_set(err, US_ENOMEM, "out of memory");
         goto out;
     }
+    if (cfg->stack_spans &&
+        (rc = stack_span_inputs(c, ds, cfg, K, prob, use, n, L, Sall, err)) != US_OK)
+        goto out;
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
         if (!use[i]) continue;
         const us_article *a = &ds->arts[c->par_art[i]];
         memcpy(P + r * L, prob + i * L, L * sizeof *P);
         memcpy(X + r * US_STACK_X, c->par_rep + i * US_REPEAT_STATS, US_STACK_X * sizeof *X);
+        if (S) memcpy(S + r * L, Sall + i * L, L * sizeof *S);
         Yc[r] = Y[i];
         g[r] = c->par_art[i];
         lang[r] = a->lang;
         fold[r] = (uint8_t)us_fold_of(a->id, INNER_FOLD_SEED, K);
         r++;
     }
-    float w[US_MAX_LABELS * US_STACK_D];
+    float w[US_MAX_LABELS * US_STACK_D_MAX];
     memcpy(P2, P, m * L * sizeof *P2);
     for (uint32_t f = 0; f < K; f++) {   /* cross-fitted outputs for the threshold */
         for (size_t i = 0; i < m; i++) in[i] = fold[i] != f;
-        if ((rc = us_stack_fit(P, X, Yc, lang, g, in, m, L, cfg->min_pos_thr, w, err)) != US_OK)
+        if ((rc = us_stack_fit_spans(P, X, S, Yc, lang, g, in, m, L, cfg->min_pos_thr, D, w,
+                                     err)) != US_OK)
             goto out;
         for (size_t s = 0, e; s < m; s = e) {
             e = us_stack_group_end(g, s, m);
             if (!in[s])
-                us_stack_apply(w, US_STACK_D, L, lang[s], P2 + s * L, e - s, L * sizeof *P2,
-                               X + s * US_STACK_X);
+                us_stack_apply_spans(w, D, L, lang[s], P2 + s * L, e - s, L * sizeof *P2,
+                                     X + s * US_STACK_X, S ? S + s * L : NULL);
         }
     }
     memset(in, 1, m);
-    if ((rc = us_stack_fit(P, X, Yc, lang, g, in, m, L, cfg->min_pos_thr, h->stack, err)) != US_OK)
+    if ((rc = us_stack_fit_spans(P, X, S, Yc, lang, g, in, m, L, cfg->min_pos_thr, D, h->stack,
+                                 err)) != US_OK)
         goto out;
     h->has_stack = 1;
+    h->stack_d = D;
     double f0, f1;
     float t0 = best_global(P, Yc, in, m, L, &f0), t1 = best_global(P2, Yc, in, m, L, &f1);
     progress(cfg, "techniques: first stage %.4f at %.2f, with article context %.4f at %.2f",
@@ -460,6 +537,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         for (uint32_t l = 0; l < L; l++) h->thr[row][l] = t1;
 out:
     us_free(P); us_free(P2); us_free(X); us_free(Yc); us_free(g); us_free(lang); us_free(fold); us_free(in);
+    us_free(Sall); us_free(S);
     return rc;
 }
 
@@ -628,7 +706,7 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     uint64_t cfg_hash = us_hash64(&cfg->feat, offsetof(us_feat_cfg, w_lex), h);
     uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
                          (uint64_t)cfg->spans, cfg->inner_folds,
-                         cfg->stack ? US_STACK_D : 0,   /* the second stage's layout */
+                         cfg->stack ? (cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D) : 0,
                          cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);
     int with_lex = cfg->lex && cfg->n_lex && cfg->feat.w_lex > 0;
@@ -665,6 +743,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     us_buf_printf(&b, "techniques.stack=%s\n", cfg->stack ?
                   "article context, one global threshold" : "none");
     if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);
+    if (cfg->stack && cfg->stack_spans)
+        us_buf_printf(&b, "techniques.stack_spans=span tagger of each inner fold, from p >= %g\n",
+                      (double)US_STACK_SPAN_FLOOR);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

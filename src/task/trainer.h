@@ -22,6 +22,7 @@ typedef struct us_train_cfg {
     int spans;               /* also train the span tagger (SPAN section) */
     int stack;               /* techniques: second stage with article context (stack.h) */
     uint32_t stack_folds;    /* inner folds of the techniques head when stacking */
+    int stack_spans;         /* the second stage also reads the span tagger (stack.h) */
     us_span_cfg span;
     const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
     uint32_t n_lex;

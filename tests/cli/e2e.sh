@@ -135,6 +135,18 @@ for r in on:
 assert not any("span_scores" in p for r in off for p in r["paragraphs"])
 PY
 
+# --stack-spans: the second stage reads the span tagger; predicting techniques
+# alone then loads the tagger too, and the option needs what it reads
+"$U" -q train --data "$tmp/data" "${opts[@]}" --stack-spans 1 -o "$tmp/ss.usm" 2>"$tmp/err" ||
+    { fail "train --stack-spans exited $?"; cat "$tmp/err"; }
+"$U" dump --model "$tmp/ss.usm" | grep -q "techniques.stack_spans=" ||
+    fail "train --stack-spans: META does not say so"
+"$U" predict --model "$tmp/ss.usm" --task techniques --lang en "$tmp/data/en/train-articles-subtask-3" \
+    >"$tmp/pred-ss.txt" 2>"$tmp/err" || fail "predict with a --stack-spans model exited $?: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/pred-ss.txt")" = 96 ] || fail "predict --stack-spans model: $(wc -l <"$tmp/pred-ss.txt") rows"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --stack-spans 1 --spans 0 -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "stack-spans 1 needs" "$tmp/err" || fail "--stack-spans 1 --spans 0: $(cat "$tmp/err")"
+
 # a valence lexicon: stored in the model (META says so), used without the file
 cat >"$tmp/lex.tsv" <<'EOF2'
 # test lexicon

@@ -353,7 +353,7 @@ static void test_span_scores_match_decoding(void **state)
     for (uint32_t line = 0; line < 2; line++) {
         us_para_result p;
         decode(&fx->sm, &t, txt, line, all, &p);
-        assert_int_equal(us_span_scores(&fx->sm, &t, 0, line, sc[line], &err), US_OK);
+        assert_int_equal(us_span_scores(&fx->sm, &t, 0, line, all, sc[line], &err), US_OK);
         for (int k = 0; k < US_N_TECHNIQUES; k++) {
             float best = 0;
             for (size_t i = 0; i < p.n_spans; i++)
@@ -365,15 +365,22 @@ static void test_span_scores_match_decoding(void **state)
         us_free(p.spans);
     }
     assert_true(sc[1][T_CUE1] > sc[0][T_CUE1]);
-    /* An empty line, no model: zeros; a line out of range: an error. */
+    /* A mask scores only its techniques, the same as scoring all. */
     float z[US_N_TECHNIQUES];
-    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 2, z, &err), US_OK);
-    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == 0.0f);
+    uint32_t some = 1u << T_CUE1 | 1u << 5;
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 1, some, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++)
+        assert_true(z[k] == (some >> k & 1u ? sc[1][k] : US_SPAN_SCORE_NONE));
+    /* An empty line, no model, no technique: none; a line out of range: an error. */
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 2, all, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == US_SPAN_SCORE_NONE);
     us_span_model none;
     memset(&none, 0, sizeof none);
-    assert_int_equal(us_span_scores(&none, &t, 0, 0, z, &err), US_OK);
-    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == 0.0f);
-    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 99, z, &err), US_EINVAL);
+    assert_int_equal(us_span_scores(&none, &t, 0, 0, all, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == US_SPAN_SCORE_NONE);
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 1, 0, z, &err), US_OK);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == US_SPAN_SCORE_NONE);
+    assert_int_equal(us_span_scores(&fx->sm, &t, 0, 99, all, z, &err), US_EINVAL);
     us_text_fini(&t);
 }
 

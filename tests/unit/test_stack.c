@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "task/model.h"
+#include "task/span.h"
 #include "task/stack.h"
 #include "feat/feat.h"
 #include "text/text.h"
@@ -176,6 +177,70 @@ static void test_fit_learns_article_context(void **state)
     free(P); free(T); free(Y); free(g); free(lang); free(use);
 }
 
+/* The span-reading layout (US_STACK_D_SPAN): feature 23 is the span score of
+ * the technique (US_SPAN_SCORE_NONE without scores), the bias is 24; fitting
+ * on a span score that tells the label learns to trust it, the other layout
+ * cannot, and a layout the fitter does not know is an error. */
+static void test_span_layout(void **state)
+{
+    (void)state;
+    enum { N = 4, DS = US_STACK_D_SPAN };
+    float P0[N * L], P[N * L], S[N * L], w[L * DS];
+    random_probs(P0, N, 11);
+    for (size_t i = 0; i < N * L; i++) S[i] = (float)(i % 7) - 3.0f;
+    memset(w, 0, sizeof w);
+    for (int k = 0; k < L; k++) w[k * DS + 23] = 1.0f;
+    memcpy(P, P0, sizeof P);
+    us_stack_apply_spans(w, DS, L, 0, P, N, ROW, NULL, S);
+    for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - sigm(S[i])) < 1e-6f);
+    memcpy(P, P0, sizeof P);
+    us_stack_apply_spans(w, DS, L, 0, P, N, ROW, NULL, NULL);
+    for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - sigm(US_SPAN_SCORE_NONE)) < 1e-6f);
+    memset(w, 0, sizeof w);
+    for (int k = 0; k < L; k++) w[k * DS + 24] = 2.0f;   /* the bias */
+    memcpy(P, P0, sizeof P);
+    us_stack_apply_spans(w, DS, L, 0, P, N, ROW, NULL, S);
+    for (size_t i = 0; i < N * L; i++) assert_true(fabsf(P[i] - sigm(2.0)) < 1e-6f);
+
+    /* Fitting: the first stage is noise, the span score tells the label. */
+    enum { CAP = 300 * 12 };
+    float *Pf = malloc(CAP * L * sizeof *Pf), *Sf = malloc(CAP * L * sizeof *Sf);
+    uint32_t *Y = malloc(CAP * sizeof *Y), *g = malloc(CAP * sizeof *g);
+    int *lang = malloc(CAP * sizeof *lang);
+    uint8_t *use = malloc(CAP);
+    float *ws = malloc(L * DS * sizeof *ws), *w24 = malloc(L * D * sizeof *w24);
+    assert_true(Pf && Sf && Y && g && lang && use && ws && w24);
+    size_t n = synth(Pf, Y, lang, g, 300, 5);
+    uint64_t seed = 9;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < L; k++) {
+            double u = (double)(us_splitmix64(&seed) >> 11) / 9007199254740992.0;
+            Sf[i * L + k] = k == 0 ? (float)((Y[i] & 1u ? 1.5 : -1.5) + 2.0 * (u - 0.5))
+                                   : US_SPAN_SCORE_NONE;
+        }
+    memset(use, 1, n);
+    us_err err = {0};
+    assert_int_equal(us_stack_fit_spans(Pf, NULL, Sf, Y, lang, g, use, n, L, 15, DS, ws, &err),
+                     US_OK);
+    assert_true(ws[23] > 0.5f);   /* technique 0 trusts the span score */
+    assert_int_equal(us_stack_fit_spans(Pf, NULL, NULL, Y, lang, g, use, n, L, 15, D, w24, &err),
+                     US_OK);
+    float *A = malloc(n * L * sizeof *A), *B = malloc(n * L * sizeof *B);
+    assert_true(A && B);
+    memcpy(A, Pf, n * L * sizeof *A);
+    memcpy(B, Pf, n * L * sizeof *B);
+    for (size_t s0 = 0, e; s0 < n; s0 = e) {
+        e = us_stack_group_end(g, s0, n);
+        us_stack_apply_spans(ws, DS, L, lang[s0], A + s0 * L, e - s0, ROW, NULL, Sf + s0 * L);
+        us_stack_apply(w24, D, L, lang[s0], B + s0 * L, e - s0, ROW, NULL);
+    }
+    assert_true(log_loss(A, Y, n) < log_loss(B, Y, n) - 0.05);
+    assert_int_equal(us_stack_fit_spans(Pf, NULL, Sf, Y, lang, g, use, n, L, 15, 22, ws, &err),
+                     US_EINVAL);
+    free(A); free(B); free(Pf); free(Sf); free(Y); free(g); free(lang); free(use); free(ws);
+    free(w24);
+}
+
 /* us_line_repeats on a hand-counted text: words of 4+ letters, case folded. */
 static void test_line_repeats(void **state)
 {
@@ -322,6 +387,29 @@ static void test_model_round_trip(void **state)
         us_model_free(m);
         free(mem);
     }
+    /* A span-reading STK1 (25 weights) needs the span tagger: without a SPAN
+     * section the model is refused for techniques, and loads for genre. */
+    {
+        us_mfw *w = small_model(NULL);
+        unsigned char blob[8 + 4 * L * US_STACK_D_SPAN];
+        memset(blob, 0, sizeof blob);
+        us_put_u32le(blob, L);
+        us_put_u32le(blob + 4, US_STACK_D_SPAN);
+        assert_int_equal(us_mfw_add(w, "STK1", blob, sizeof blob, &err), US_OK);
+        void *mem = NULL;
+        size_t len = 0;
+        assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, &err), US_OK);
+        us_mfw_free(w);
+        us_model *m = us_model_load_memory(mem, len, &err);
+        assert_null(m);
+        assert_non_null(strstr(err.msg, "span tagger"));
+        us_mfile *mf = us_mfile_from_memory(mem, len, &err);
+        assert_non_null(mf);
+        m = us_model_from_mfile(mf, "x", US_DO_GENRE, &err);
+        assert_non_null(m);
+        us_model_free(m);
+        free(mem);
+    }
     /* A short or non-finite STK1 is an error, not a crash. */
     for (int bad = 0; bad < 2; bad++) {
         us_mfw *w = small_model(NULL);
@@ -345,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_features_mean_what_they_say),
         cmocka_unit_test(test_line_repeats),
         cmocka_unit_test(test_fit_learns_article_context),
+        cmocka_unit_test(test_span_layout),
         cmocka_unit_test(test_model_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -301,7 +301,7 @@ static us_mfw *small_model(const float *stack)
         for (int k = 0; k < L; k++) h->thr[r][k] = 0.3f;
     if (stack) {
         h->has_stack = 1;
-        memcpy(h->stack, stack, sizeof h->stack);
+        memcpy(h->stack, stack, (size_t)L * D * sizeof *stack);   /* the 24-weight layout */
     }
     us_mfw *w = NULL;
     assert_int_equal(us_model_build(&fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);

@@ -80,9 +80,10 @@ static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordin
 _Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_repeats' numbers");
 
 /* The span tagger's scores of each paragraph for the techniques its first
- * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L). */
+ * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L);
+ * passes[q] keeps paragraph q's emissions for decoding its spans later. */
 static int span_inputs(const us_span_model *sm, const us_text *t, int lang, const us_analysis *a,
-                       float **out, us_err *err)
+                       us_span_pass **passes, float **out, us_err *err)
 {
     float *S = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof *S);
     if (!S) return us_err_set(err, US_ENOMEM, "out of memory");
@@ -91,24 +92,41 @@ static int span_inputs(const us_span_model *sm, const us_text *t, int lang, cons
         uint32_t mask = 0;
         for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
             if (p->prob_text[k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
-        int rc = us_span_scores(sm, t, lang, p->line - 1, mask, S + q * US_N_TECH_LABELS, err);
+        int rc = us_span_pass_new(sm, t, lang, p->line - 1, mask, &passes[q], err);
         if (rc != US_OK) { us_free(S); return rc; }
+        us_span_pass_scores(sm, passes[q], S + q * US_N_TECH_LABELS);
     }
     *out = S;
     return US_OK;
+}
+
+static void free_passes(us_span_pass **passes, size_t n)
+{
+    for (size_t q = 0; passes && q < n; q++) us_span_pass_free(passes[q]);
+    us_free(passes);
+}
+
+/* Spans of paragraph p from the pass its second stage made, when that pass
+ * holds every technique p uses, else from a pass of their own. */
+static int decode_spans(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                        us_span_pass *pass, us_para_result *p, us_err *err)
+{
+    if (pass && !(p->techniques & ~us_span_pass_mask(pass)))
+        return us_span_pass_decode(sm, t, pass, p, err);
+    return us_span_decode(sm, t, lang, line, p, err);
 }
 
 /* Second stage of the techniques head over the article's paragraphs (their
  * first-stage probabilities are in a->paras), with each paragraph's repeat
  * statistics and span scores when the model uses them. */
 static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lang, us_analysis *a,
-                         us_err *err)
+                         us_span_pass **passes, us_err *err)
 {
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
     float *x = NULL, *stats = NULL, *S = NULL;
     if (!a->n_paras) return US_OK;
     if (ht->stack_d == US_STACK_D_SPAN) {
-        int rc = span_inputs(&m->spans, t, lang, a, &S, err);
+        int rc = span_inputs(&m->spans, t, lang, a, passes, &S, err);
         if (rc != US_OK) return rc;
     }
     if (ht->stack_d >= US_STACK_D) {
@@ -142,6 +160,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     if (us_utf8_validate(text, len, &bad) != US_OK)
         return us_err_set(err, US_EUTF8, "invalid UTF-8 at byte %zu", bad);
     int tasks = opts->tasks ? opts->tasks : 15;
+    us_span_pass **passes = NULL;   /* --stack-spans models: per paragraph */
     int lang = opts->lang && *opts->lang ? us_lang_find(opts->lang) : -1;
     us_analysis *a = us_calloc(1, sizeof *a);
     if (!a) return us_err_set(err, US_ENOMEM, "out of memory");
@@ -230,7 +249,11 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             memcpy(p->prob_text, z, sizeof z);
         }
         /* The article around each paragraph (stack.h), in place. */
-        if (ht->stack && (rc = stack_article(m, fzp, tp, lang, a, err)) != US_OK) goto fail;
+        if (ht->stack_d == US_STACK_D_SPAN &&
+            !(passes = us_calloc(a->n_paras ? a->n_paras : 1, sizeof *passes)))
+            goto oom;
+        if (ht->stack && (rc = stack_article(m, fzp, tp, lang, a, passes, err)) != US_OK)
+            goto fail;
         /* Pass 2: decisions, their evidence, spans. */
         for (size_t q = 0; q < a->n_paras; q++) {
             us_para_result *p = &a->paras[q];
@@ -246,19 +269,22 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                                                          p->cues + k * US_TOP_CUES);
             }
             if ((tasks & US_DO_SPANS) &&
-                (rc = us_span_decode(&m->spans, tp, lang, l, p, err)) != US_OK)
+                (rc = decode_spans(&m->spans, tp, lang, l, passes ? passes[q] : NULL, p, err)) !=
+                    US_OK)
                 goto fail;
             if ((tasks & US_DO_SPANS) && opts->explain &&
                 (rc = us_span_explain(&m->spans, tp, lang, l, p, err)) != US_OK)
                 goto fail;
         }
     }
+    free_passes(passes, a->n_paras);
     us_scratch_put(m, sc);
     *out = a;
     return US_OK;
 oom:
     rc = us_err_set(err, US_ENOMEM, "out of memory");
 fail:
+    free_passes(passes, a->n_paras);
     us_scratch_put(m, sc);
     us_analysis_free(a);
     return rc;

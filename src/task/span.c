@@ -315,66 +315,77 @@ int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *
     return US_OK;
 }
 
-/* Emissions of the techniques in 'mask' over the tokens of line 'line', in one
- * block with the Viterbi scratch. ks/m: the techniques; em: (m, n, 2). */
-typedef struct span_pass {
-    unsigned char *mem;
-    uint32_t a, n, m, ks[L_TECH];
+/* Emissions of some techniques over the tokens of one line, with the Viterbi
+ * scratch, in one block: ks/m the techniques, em (m, n, 2), back (n, N_ST),
+ * tags (n). */
+struct us_span_pass {
+    uint32_t a, n, m, mask, ks[L_TECH];
     float *em;
-    uint8_t *back, *tags;   /* (n, N_ST) and (n) */
-} span_pass;
+    uint8_t *back, *tags;
+};
 
-/* Fills *w, or leaves w->mem NULL when there is nothing to decode (no model,
- * no tokens, empty mask). */
-static int span_emissions(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                          uint32_t mask, span_pass *w, us_err *err)
+int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                     uint32_t mask, us_span_pass **out, us_err *err)
 {
-    memset(w, 0, sizeof *w);
+    *out = NULL;
     if (!sm || !sm->present || !mask) return US_OK;
-    int rc = us_span_line_tokens(t, line, &w->a, &w->n, err);
-    uint32_t n = w->n;
+    uint32_t a, n;
+    int rc = us_span_line_tokens(t, line, &a, &n, err);
     if (rc != US_OK || n == 0) return rc;
+    uint32_t ks[L_TECH], m = 0;
     for (uint32_t k = 0; k < L_TECH; k++)
-        if (mask >> k & 1u) w->ks[w->m++] = k;
-    if (w->m == 0) return US_OK;
-    /* One block: hash scratch, features, emissions, backpointers, tags. */
-    const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)w->m;
+        if (mask >> k & 1u) ks[m++] = k;
+    if (m == 0) return US_OK;
+    /* Header, then per token: hash scratch, features, emissions, backpointers, tags. */
+    const size_t hdr = (sizeof(us_span_pass) + 7) & ~(size_t)7;
+    const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)m;
     const size_t per_tok = o_back + N_ST + 1;
     size_t bytes;
-    if (us_mul_ok(n, per_tok, &bytes) != 0) return us_err_set(err, US_ETOOBIG, "span: too big");
-    unsigned char *mem = us_malloc(bytes);
+    if (us_mul_ok(n, per_tok, &bytes) != 0 || bytes > SIZE_MAX - hdr)
+        return us_err_set(err, US_ETOOBIG, "span: too big");
+    unsigned char *mem = us_malloc(hdr + bytes);
     if (!mem) return us_err_set(err, US_ENOMEM, "out of memory");
-    uint64_t *h = (uint64_t *)(void *)mem;
-    uint32_t *feat = (uint32_t *)(void *)(mem + (size_t)n * o_feat);
-    w->mem = mem;
-    w->em = (float *)(void *)(mem + (size_t)n * o_em);
-    w->back = mem + (size_t)n * o_back;
+    us_span_pass *w = (us_span_pass *)(void *)mem;
+    unsigned char *body = mem + hdr;
+    uint64_t *h = (uint64_t *)(void *)body;
+    uint32_t *feat = (uint32_t *)(void *)(body + (size_t)n * o_feat);
+    w->a = a;
+    w->n = n;
+    w->m = m;
+    w->mask = mask & ((1u << L_TECH) - 1);
+    memcpy(w->ks, ks, sizeof ks);
+    w->em = (float *)(void *)(body + (size_t)n * o_em);
+    w->back = body + (size_t)n * o_back;
     w->tags = w->back + (size_t)n * N_ST;
-    extract(t, w->a, w->a + n, lang, sm->bucket_bits, sm->seed, feat, h);
+    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
     for (uint32_t i = 0; i < n && i < SPAN_AHEAD; i++)   /* emit_q asks for the rest */
         prefetch_rows(sm, feat + (size_t)i * NF);
-    emit_q(sm, feat, n, w->ks, w->m, w->em);
+    emit_q(sm, feat, n, w->ks, m, w->em);
+    *out = w;
     return US_OK;
 }
 
-int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   us_para_result *p, us_err *err)
+void us_span_pass_free(us_span_pass *w) { us_free(w); }
+
+uint32_t us_span_pass_mask(const us_span_pass *w) { return w ? w->mask : 0; }
+
+int us_span_pass_decode(const us_span_model *sm, const us_text *t, us_span_pass *w,
+                        us_para_result *p, us_err *err)
 {
     p->spans = NULL;
     p->n_spans = 0;
-    span_pass w;
-    int rc = span_emissions(sm, t, lang, line, p->techniques, &w, err);
-    if (rc != US_OK || !w.mem) return rc;
-    uint32_t a = w.a, n = w.n, m = w.m, *ks = w.ks;
-    unsigned char *mem = w.mem;
-    float *em = w.em;
-    uint8_t *back = w.back, *tags = w.tags;
+    if (!w || !p->techniques) return US_OK;
+    if (p->techniques & ~w->mask)
+        return us_err_set(err, US_EINVAL, "span: technique not in the pass");
+    uint32_t a = w->a, n = w->n;
+    uint8_t *back = w->back, *tags = w->tags;
     us_span_result *out = NULL;
     size_t n_out = 0, cap = 0;
-    for (uint32_t x = 0; x < m; x++) {
-        uint32_t k = ks[x];
+    for (uint32_t x = 0; x < w->m; x++) {
+        uint32_t k = w->ks[x];
+        if (!(p->techniques >> k & 1u)) continue;
         const float *tr = sm->trans + k * 12;
-        const float *emk = em + (size_t)x * n * 2;
+        const float *emk = w->em + (size_t)x * n * 2;
         viterbi(emk, n, tr, 1, back, tags);
         float pk = p->prob_text[k] > 0.0f && p->prob_text[k] <= 1.0f ? p->prob_text[k] : 1.0f;
         uint32_t i = 0, sa, sb;
@@ -384,7 +395,6 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
                 us_span_result *q = us_realloc(out, nc * sizeof *q);
                 if (!q) {
                     us_free(out);
-                    us_free(mem);
                     return us_err_set(err, US_ENOMEM, "out of memory");
                 }
                 out = q;
@@ -402,35 +412,50 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
             s->cues = NULL;   /* us_span_explain fills them */
         }
     }
-    us_free(mem);
     p->spans = out;
     p->n_spans = n_out;
     return US_OK;
 }
 
-int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   uint32_t mask, float *out, us_err *err)
+void us_span_pass_scores(const us_span_model *sm, us_span_pass *w, float *out)
 {
     for (uint32_t k = 0; k < L_TECH; k++) out[k] = US_SPAN_SCORE_NONE;
-    span_pass w;
-    int rc = span_emissions(sm, t, lang, line, mask, &w, err);
-    if (rc != US_OK || !w.mem) return rc;
-    uint32_t n = w.n;
-    uint8_t *tags = w.tags;
-    for (uint32_t x = 0; x < w.m; x++) {
-        uint32_t k = w.ks[x];
-        const float *tr = sm->trans + k * 12, *emk = w.em + (size_t)x * n * 2;
-        viterbi(emk, n, tr, 1, w.back, tags);
+    if (!w) return;
+    uint32_t n = w->n;
+    for (uint32_t x = 0; x < w->m; x++) {
+        uint32_t k = w->ks[x];
+        const float *tr = sm->trans + k * 12, *emk = w->em + (size_t)x * n * 2;
+        viterbi(emk, n, tr, 1, w->back, w->tags);
         float best = -1e30f;
         uint32_t i = 0, sa, sb;
-        while (next_seg(tags, n, &i, &sa, &sb)) {
-            float mg = seg_margin(emk, tags, n, sa, sb, tr) / sm->temp[k];
+        while (next_seg(w->tags, n, &i, &sa, &sb)) {
+            float mg = seg_margin(emk, w->tags, n, sa, sb, tr) / sm->temp[k];
             if (mg > best) best = mg;
         }
         out[k] = best > -1e29f ? best : US_SPAN_SCORE_NONE;
     }
-    us_free(w.mem);
-    return US_OK;
+}
+
+int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   us_para_result *p, us_err *err)
+{
+    p->spans = NULL;
+    p->n_spans = 0;
+    us_span_pass *w = NULL;
+    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, &w, err);
+    if (rc == US_OK) rc = us_span_pass_decode(sm, t, w, p, err);
+    us_span_pass_free(w);
+    return rc;
+}
+
+int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                   uint32_t mask, float *out, us_err *err)
+{
+    us_span_pass *w = NULL;
+    int rc = us_span_pass_new(sm, t, lang, line, mask, &w, err);
+    us_span_pass_scores(sm, rc == US_OK ? w : NULL, out);
+    us_span_pass_free(w);
+    return rc;
 }
 
 /* ==== training ============================================================ */

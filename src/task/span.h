@@ -145,6 +145,25 @@ int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *
 int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                    uint32_t mask, float *out, us_err *err);
 
+/* The tagger's emissions for the techniques in 'mask' over one line, kept so
+ * that scoring (us_span_pass_scores) and decoding (us_span_pass_decode) of the
+ * same paragraph look the weights up once. *out is NULL when there is nothing
+ * to decode (no model, no tokens, empty mask). Errors: US_EINVAL (line out of
+ * range), US_ETOOBIG, US_ENOMEM. */
+typedef struct us_span_pass us_span_pass;
+int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
+                     uint32_t mask, us_span_pass **out, us_err *err);
+void us_span_pass_free(us_span_pass *w);
+/* The techniques whose emissions the pass holds (0 for NULL). */
+uint32_t us_span_pass_mask(const us_span_pass *w);
+/* us_span_scores from a pass (w may be NULL: all US_SPAN_SCORE_NONE). */
+void us_span_pass_scores(const us_span_model *sm, us_span_pass *w, float *out);
+/* us_span_decode from a pass made on the same text, line and model; every
+ * technique of p->techniques must be in the pass (else US_EINVAL). w may be
+ * NULL: no spans. */
+int us_span_pass_decode(const us_span_model *sm, const us_text *t, us_span_pass *w,
+                        us_para_result *p, us_err *err);
+
 /* Fills p->spans / p->n_spans (us_malloc'ed, caller frees with us_free; NULL
  * and 0 when nothing is predicted) for the paragraph on line index 'line'
  * (0-based index into t->lines, as analyze.c iterates) and the techniques

@@ -381,6 +381,29 @@ static void test_span_scores_match_decoding(void **state)
     assert_int_equal(us_span_scores(&fx->sm, &t, 0, 1, 0, z, &err), US_OK);
     for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == US_SPAN_SCORE_NONE);
     assert_int_equal(us_span_scores(&fx->sm, &t, 0, 99, all, z, &err), US_EINVAL);
+    /* A pass made for scoring decodes a subset of its techniques exactly as a
+     * fresh decode does, and refuses a technique it does not hold. */
+    us_span_pass *w = NULL;
+    assert_int_equal(us_span_pass_new(&fx->sm, &t, 0, 1, some | 1u << 9, &w, &err), US_OK);
+    assert_non_null(w);
+    assert_int_equal(us_span_pass_mask(w), some | 1u << 9);
+    us_para_result p1, p2;
+    memset(&p1, 0, sizeof p1);
+    memset(&p2, 0, sizeof p2);
+    p1.techniques = p2.techniques = some;
+    p1.prob_text[T_CUE1] = p2.prob_text[T_CUE1] = 0.8f;
+    assert_int_equal(us_span_pass_decode(&fx->sm, &t, w, &p1, &err), US_OK);
+    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 1, &p2, &err), US_OK);
+    assert_true(p1.n_spans >= 2);
+    assert_int_equal(p1.n_spans, p2.n_spans);
+    assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);
+    us_free(p1.spans);
+    us_free(p2.spans);
+    uint32_t missing = ((1u << US_N_TECHNIQUES) - 1) & ~us_span_pass_mask(w);
+    p1.techniques = missing & (0u - missing);   /* the lowest technique not held */
+    assert_true(p1.techniques != 0);
+    assert_int_equal(us_span_pass_decode(&fx->sm, &t, w, &p1, &err), US_EINVAL);
+    us_span_pass_free(w);
     us_text_fini(&t);
 }
 

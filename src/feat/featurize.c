@@ -438,7 +438,8 @@ static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_tok
     e->h = us_hash64_fast(norm, nl, ns_seed(fz, US_NS_WORD));
     e->b_word = bucket_of(fz, e->h);
     e->b_ctx = bucket_of(fz, us_hash64_fast(norm, nl, ns_seed(fz, US_NS_CTX)));
-    e->lex = fz->lex && tok->kind == US_TOK_WORD ? (int8_t)us_lex_valence(fz->lex, fz->n_lex, e->h) : 0;
+    e->lex = fz->lex && tok->kind == US_TOK_WORD
+                 ? (int8_t)us_lex_valence(fz->lex, fz->n_lex, e->h) : 0;
     size_t nc = 0;
     if (fz->cfg.char_min_n && tok->kind == US_TOK_WORD) {
         char pad[MAX_NORM + 2];

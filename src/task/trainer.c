@@ -436,7 +436,8 @@ static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_
         us_span_build_fini(&sb);
         if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, &mem, &len, err);
         us_mfw_free(w);
-        if (rc == US_OK && !(mf = us_mfile_from_memory(mem, len, err))) rc = err ? err->code : US_ENOMEM;
+        if (rc == US_OK && !(mf = us_mfile_from_memory(mem, len, err)))
+            rc = err ? err->code : US_ENOMEM;
         us_free(mem);
         if (rc == US_OK) rc = us_span_load(mf, &sm, err);
         us_text t;
@@ -447,14 +448,16 @@ static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_
             if (!use[i] || art_f[a] || !train[a]) continue;   /* fold f's paragraphs only */
             if (a != last) {
                 const us_article *ar = &ds->arts[a];
-                rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES], ar->len[US_TASK_TECHNIQUES], err);
+                rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES],
+                                      ar->len[US_TASK_TECHNIQUES], err);
                 last = a;
                 if (rc != US_OK) break;
             }
             uint32_t mask = 0;
             for (uint32_t k = 0; k < L; k++)
                 if (prob[i * L + k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
-            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1, mask, S + i * L, err);
+            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1, mask, S + i * L,
+                                err);
         }
         us_text_fini(&t);
         us_mfile_close(mf);

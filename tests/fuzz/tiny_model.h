@@ -50,7 +50,8 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         }
     }
     if (rc == US_OK)
-        rc = us_model_build(&cfg, heads, NULL, lex, n_lex, "model_id=tiny-fuzz\nseed=42\n", &w, NULL);
+        rc = us_model_build(&cfg, heads, NULL, lex, n_lex, "model_id=tiny-fuzz\nseed=42\n", &w,
+                            NULL);
     if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
     us_mfw_free(w);
     us_free(lex);

@@ -147,18 +147,10 @@ int main(int argc, char **argv)
         double t0 = now();
         if (us_span_train(&ds, in, &cfg, &b, &err) != US_OK) die("train", &err);
         t_train += now() - t0;
-        us_mfw *w = us_mfw_new();
-        void *mem = NULL;
-        size_t mem_len = 0;
-        if (!w || us_span_write(&b, w, &err) != US_OK ||
-            us_mfw_to_memory(w, 0, &mem, &mem_len, &err) != US_OK)
-            die("write", &err);
-        us_mfw_free(w);
-        us_span_build_fini(&b);
-        us_mfile *mf = us_mfile_from_memory(mem, mem_len, &err);
-        us_free(mem);
+        us_mfile *mf = NULL;
         us_span_model sm;
-        if (!mf || us_span_load(mf, &sm, &err) != US_OK) die("load", &err);
+        if (us_span_serve(&b, &mf, &sm, &err) != US_OK) die("serve", &err);
+        us_span_build_fini(&b);
         const void *sec;
         us_mfile_section(mf, US_SPAN_SECTION, &sec, &sec_bytes);
         for (size_t i = 0; i < ds.n; i++) {

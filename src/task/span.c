@@ -860,3 +860,25 @@ int us_span_load(us_mfile *mf, us_span_model *out, us_err *err)
     out->present = 1;
     return US_OK;
 }
+
+int us_span_serve(const us_span_build *b, us_mfile **mf, us_span_model *out, us_err *err)
+{
+    *mf = NULL;
+    memset(out, 0, sizeof *out);
+    us_mfw *w = us_mfw_new();
+    void *mem = NULL;
+    size_t len = 0;
+    int rc = w ? us_span_write(b, w, err) : us_err_set(err, US_ENOMEM, "out of memory");
+    if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, &mem, &len, err);
+    us_mfw_free(w);
+    if (rc == US_OK && !(*mf = us_mfile_from_memory(mem, len, err)))
+        rc = err ? err->code : US_ENOMEM;
+    us_free(mem);
+    if (rc == US_OK) rc = us_span_load(*mf, out, err);
+    if (rc != US_OK) {
+        us_mfile_close(*mf);
+        *mf = NULL;
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}

@@ -131,6 +131,11 @@ int us_span_write(const us_span_build *b, us_mfw *w, us_err *err);
  * out->present = 0. Errors: US_EFORMAT (malformed, message names the
  * section), US_EVERSION (other format or feature version). */
 int us_span_load(us_mfile *mf, us_span_model *out, us_err *err);
+/* A trained tagger in its serving form, as a saved model would hold it
+ * (quantised SPAN section in an in-memory container, then us_span_load).
+ * OUT: *mf (us_mfile_close when done with *out), *out. Errors: those of
+ * us_span_write, the container and us_span_load. */
+int us_span_serve(const us_span_build *b, us_mfile **mf, us_span_model *out, us_err *err);
 
 /* Tokens [*a, *a + *n) of the paragraph on line index 'line' (shared by
  * decoding and explaining). Errors: US_EINVAL (line out of range). */

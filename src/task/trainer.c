@@ -424,22 +424,11 @@ static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_
             art_f[a] = train[a] && us_fold_of(ds->arts[a].id, INNER_FOLD_SEED, K) != f;
         progress(cfg, "techniques: span tagger of inner fold %u/%u for the second stage", f + 1, K);
         us_span_build sb;
-        us_mfw *w = NULL;
         us_mfile *mf = NULL;
-        void *mem = NULL;
-        size_t len = 0;
         us_span_model sm;
-        memset(&sm, 0, sizeof sm);
         if ((rc = us_span_train(ds, art_f, &scfg, &sb, err)) != US_OK) break;
-        if (!(w = us_mfw_new())) rc = us_err_set(err, US_ENOMEM, "out of memory");
-        if (rc == US_OK) rc = us_span_write(&sb, w, err);
+        rc = us_span_serve(&sb, &mf, &sm, err);
         us_span_build_fini(&sb);
-        if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, &mem, &len, err);
-        us_mfw_free(w);
-        if (rc == US_OK && !(mf = us_mfile_from_memory(mem, len, err)))
-            rc = err ? err->code : US_ENOMEM;
-        us_free(mem);
-        if (rc == US_OK) rc = us_span_load(mf, &sm, err);
         us_text t;
         us_text_init(&t);
         size_t last = SIZE_MAX;

@@ -293,15 +293,11 @@ static void test_cue_word_is_a_cue(void **state)
     us_span_build bld;
     us_err err = {0};
     assert_int_equal(us_span_train(&ds, NULL, &cfg, &bld, &err), US_OK);
-    us_mfw *w = us_mfw_new();
-    void *mem;
-    size_t mlen;
-    assert_int_equal(us_span_write(&bld, w, &err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &mlen, &err), US_OK);
-    us_mfile *mf = us_mfile_from_memory(mem, mlen, &err);
-    assert_non_null(mf);
+    us_mfile *mf = NULL;
     us_span_model sm;
-    assert_int_equal(us_span_load(mf, &sm, &err), US_OK);
+    assert_int_equal(us_span_serve(&bld, &mf, &sm, &err), US_OK);
+    assert_non_null(mf);
+    assert_true(sm.present);
 
     const char *txt = "many citizens said zorblax about prices again today.";
     us_text t;
@@ -331,8 +327,6 @@ static void test_cue_word_is_a_cue(void **state)
 
     us_text_fini(&t);
     us_mfile_close(mf);
-    us_free(mem);
-    us_mfw_free(w);
     us_span_build_fini(&bld);
     us_dataset_fini(&ds);
 }

@@ -89,9 +89,7 @@ static int span_inputs(const us_span_model *sm, const us_text *t, int lang, cons
     if (!S) return us_err_set(err, US_ENOMEM, "out of memory");
     for (size_t q = 0; q < a->n_paras; q++) {
         const us_para_result *p = &a->paras[q];
-        uint32_t mask = 0;
-        for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
-            if (p->prob_text[k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
+        uint32_t mask = us_stack_span_mask(p->prob_text, US_N_TECH_LABELS);
         int rc = us_span_pass_new(sm, t, lang, p->line - 1, mask, &passes[q], err);
         if (rc != US_OK) { us_free(S); return rc; }
         us_span_pass_scores(sm, passes[q], S + q * US_N_TECH_LABELS);

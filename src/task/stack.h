@@ -41,6 +41,17 @@
 #define US_STACK_D_SPAN 25    /* the same plus the span tagger's score (--stack-spans) */
 #define US_STACK_D_MAX 25
 #define US_STACK_SPAN_FLOOR 0.05f   /* first-stage probability from which spans are scored */
+
+/* The techniques whose span scores a paragraph's second stage reads: those
+ * its first-stage probabilities p (L of them) put at US_STACK_SPAN_FLOOR or
+ * more. Training and analysis both ask here, so they gate alike. */
+static inline uint32_t us_stack_span_mask(const float *p, uint32_t L)
+{
+    uint32_t mask = 0;
+    for (uint32_t k = 0; k < L; k++)
+        if (p[k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
+    return mask;
+}
 #define US_STACK_X 3          /* per-paragraph inputs besides the probabilities */
 
 /* Rewrites P (n paragraphs of one article in reading order, L probabilities

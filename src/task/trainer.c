@@ -442,11 +442,8 @@ static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_
                 last = a;
                 if (rc != US_OK) break;
             }
-            uint32_t mask = 0;
-            for (uint32_t k = 0; k < L; k++)
-                if (prob[i * L + k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
-            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1, mask, S + i * L,
-                                err);
+            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1,
+                                us_stack_span_mask(prob + i * L, L), S + i * L, err);
         }
         us_text_fini(&t);
         us_mfile_close(mf);

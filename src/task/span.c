@@ -317,12 +317,24 @@ int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *
 
 /* Emissions of some techniques over the tokens of one line, with the Viterbi
  * scratch, in one block: ks/m the techniques, em (m, n, 2), back (n, N_ST),
- * tags (n). */
+ * paths (m, n): technique x's Viterbi tags once bit x of 'have_path' is set,
+ * so scoring and decoding the same technique run Viterbi once. */
 struct us_span_pass {
-    uint32_t a, n, m, mask, ks[L_TECH];
+    uint32_t a, n, m, mask, have_path, ks[L_TECH];
     float *em;
-    uint8_t *back, *tags;
+    uint8_t *back, *paths;
 };
+
+/* The forced Viterbi tags of the pass's technique x (computed on first use). */
+static const uint8_t *pass_path(const us_span_model *sm, us_span_pass *w, uint32_t x)
+{
+    uint8_t *tags = w->paths + (size_t)x * w->n;
+    if (!(w->have_path >> x & 1u)) {
+        viterbi(w->em + (size_t)x * w->n * 2, w->n, sm->trans + w->ks[x] * 12, 1, w->back, tags);
+        w->have_path |= 1u << x;
+    }
+    return tags;
+}
 
 int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                      uint32_t mask, us_span_pass **out, us_err *err)
@@ -336,10 +348,10 @@ int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32
     for (uint32_t k = 0; k < L_TECH; k++)
         if (mask >> k & 1u) ks[m++] = k;
     if (m == 0) return US_OK;
-    /* Header, then per token: hash scratch, features, emissions, backpointers, tags. */
+    /* Header, then per token: hash scratch, features, emissions, backpointers, paths. */
     const size_t hdr = (sizeof(us_span_pass) + 7) & ~(size_t)7;
     const size_t o_feat = H_PER_TOK * 8, o_em = o_feat + NF * 4, o_back = o_em + 8 * (size_t)m;
-    const size_t per_tok = o_back + N_ST + 1;
+    const size_t per_tok = o_back + N_ST + m;
     size_t bytes;
     if (us_mul_ok(n, per_tok, &bytes) != 0 || bytes > SIZE_MAX - hdr)
         return us_err_set(err, US_ETOOBIG, "span: too big");
@@ -352,11 +364,12 @@ int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32
     w->a = a;
     w->n = n;
     w->m = m;
+    w->have_path = 0;
     w->mask = mask & ((1u << L_TECH) - 1);
     memcpy(w->ks, ks, sizeof ks);
     w->em = (float *)(void *)(body + (size_t)n * o_em);
     w->back = body + (size_t)n * o_back;
-    w->tags = w->back + (size_t)n * N_ST;
+    w->paths = w->back + (size_t)n * N_ST;
     extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
     for (uint32_t i = 0; i < n && i < SPAN_AHEAD; i++)   /* emit_q asks for the rest */
         prefetch_rows(sm, feat + (size_t)i * NF);
@@ -378,7 +391,6 @@ int us_span_pass_decode(const us_span_model *sm, const us_text *t, us_span_pass 
     if (p->techniques & ~w->mask)
         return us_err_set(err, US_EINVAL, "span: technique not in the pass");
     uint32_t a = w->a, n = w->n;
-    uint8_t *back = w->back, *tags = w->tags;
     us_span_result *out = NULL;
     size_t n_out = 0, cap = 0;
     for (uint32_t x = 0; x < w->m; x++) {
@@ -386,7 +398,7 @@ int us_span_pass_decode(const us_span_model *sm, const us_text *t, us_span_pass 
         if (!(p->techniques >> k & 1u)) continue;
         const float *tr = sm->trans + k * 12;
         const float *emk = w->em + (size_t)x * n * 2;
-        viterbi(emk, n, tr, 1, back, tags);
+        const uint8_t *tags = pass_path(sm, w, x);
         float pk = p->prob_text[k] > 0.0f && p->prob_text[k] <= 1.0f ? p->prob_text[k] : 1.0f;
         uint32_t i = 0, sa, sb;
         while (next_seg(tags, n, &i, &sa, &sb)) {
@@ -425,11 +437,11 @@ void us_span_pass_scores(const us_span_model *sm, us_span_pass *w, float *out)
     for (uint32_t x = 0; x < w->m; x++) {
         uint32_t k = w->ks[x];
         const float *tr = sm->trans + k * 12, *emk = w->em + (size_t)x * n * 2;
-        viterbi(emk, n, tr, 1, w->back, w->tags);
+        const uint8_t *tags = pass_path(sm, w, x);
         float best = -1e30f;
         uint32_t i = 0, sa, sb;
-        while (next_seg(w->tags, n, &i, &sa, &sb)) {
-            float mg = seg_margin(emk, w->tags, n, sa, sb, tr) / sm->temp[k];
+        while (next_seg(tags, n, &i, &sa, &sb)) {
+            float mg = seg_margin(emk, tags, n, sa, sb, tr) / sm->temp[k];
             if (mg > best) best = mg;
         }
         out[k] = best > -1e29f ? best : US_SPAN_SCORE_NONE;

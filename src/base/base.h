@@ -52,6 +52,11 @@ int us_buf_puts(us_buf *b, const char *s);
 int us_buf_putc(us_buf *b, char c);
 int us_buf_printf(us_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int us_buf_reserve(us_buf *b, size_t extra);
+/* printf("%.4f", v) and printf("%u"), without the printf machinery (JSON
+ * output writes a few hundred numbers an article). Same bytes as printf for
+ * every double: round half to even on the exact binary value. */
+int us_buf_fix4(us_buf *b, double v);
+int us_buf_uint(us_buf *b, uint64_t v);
 /* Appends 's' JSON-escaped (without quotes). 's' must be valid UTF-8. */
 int us_buf_json_str(us_buf *b, const char *s, size_t n);
 

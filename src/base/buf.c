@@ -2,6 +2,7 @@
  *
  * Output is built in a buffer and written once (kilo's abuf). Unlike abuf, a
  * failed append is remembered in 'oom' so the caller checks once at the end. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "base.h"
@@ -66,6 +67,50 @@ int us_buf_printf(us_buf *b, const char *fmt, ...)
     }
     b->len += (size_t)n;
     return US_OK;
+}
+
+int us_buf_uint(us_buf *b, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do { tmp[sizeof tmp - ++n] = (char)('0' + v % 10); v /= 10; } while (v);
+    return us_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
+__extension__ typedef unsigned __int128 u128;   /* gcc and clang */
+
+int us_buf_fix4(us_buf *b, double v)
+{
+    /* Exact: v = m 2^e with m < 2^53, so v 10^4 = m 10^4 2^e and m 10^4 <
+     * 2^67 fits 128 bits; the shifted-out bits decide the
+     * rounding. Large and non-finite values take printf. */
+    if (!(fabs(v) < 1e15)) return us_buf_printf(b, "%.4f", v);
+    int neg = signbit(v) != 0, e;
+    double fr = frexp(fabs(v), &e);              /* fabs(v) = fr 2^e, fr in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(fr, 53);        /* exact: fr has 53 bits at most */
+    e -= 53;
+    u128 x = (u128)m * 10000u;
+    uint64_t q;
+    if (m == 0) {
+        q = 0;
+    } else if (e >= 0) {
+        q = (uint64_t)(x << e);                  /* < 1e19 since fabs(v) < 1e15 */
+    } else if (-e >= 70) {
+        q = 0;                                   /* x < 2^67 <= half: rounds down */
+    } else {
+        unsigned sh = (unsigned)-e;
+        u128 one = 1, r = x & ((one << sh) - 1), half = one << (sh - 1);
+        q = (uint64_t)(x >> sh);
+        if (r > half || (r == half && (q & 1u))) q++;
+    }
+    char tmp[32];
+    size_t n = 0;
+    uint64_t frac = q % 10000, ip = q / 10000;
+    for (int i = 0; i < 4; i++) { tmp[sizeof tmp - ++n] = (char)('0' + frac % 10); frac /= 10; }
+    tmp[sizeof tmp - ++n] = '.';
+    do { tmp[sizeof tmp - ++n] = (char)('0' + ip % 10); ip /= 10; } while (ip);
+    if (neg) tmp[sizeof tmp - ++n] = '-';
+    return us_buf_append(b, tmp + sizeof tmp - n, n);
 }
 
 int us_buf_json_str(us_buf *b, const char *s, size_t n)

@@ -23,7 +23,8 @@ their number): prototype P6). span (rep + the span
 tagger's best forced span of the technique in the paragraph, `span_scores` of
 `cv --oof` with spans on: prototype P7), span2 (span + its positive part), spang (span computed only where the
 first stage gives the technique 0.05 or more, else -3: what a cheaper tagger pass would
-see). About 3 minutes each (cooc 10).
+see), emb (rep + the paragraph's mean word vector from tools/ppmi-vectors.py, file in
+$EMB_VECTORS, default /tmp/emb/vec.pkl: prototype P8; 15 minutes). About 3 minutes each (cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
 from sklearn.linear_model import LogisticRegression
@@ -48,6 +49,15 @@ def lexstats(lang,s):
     ws=[w.lower() for w in re.findall(r'\w+',s)]
     vs=[LEX[lang].get(w,0) for w in ws]; n=max(len(ws),1); hit=[v for v in vs if v]
     return [sum(v<0 for v in hit)/n, sum(v>0 for v in hit)/n, sum(abs(v)>=3 for v in hit)/n, math.log(1+len(hit))]
+EMB=None
+if 'emb' in sys.argv[3:]:
+    import pickle
+    EV,EE=pickle.load(open(os.environ.get('EMB_VECTORS','/tmp/emb/vec.pkl'),'rb'))
+    EMB=({w:i for i,w in enumerate(EV)},EE)
+def pemb(s):
+    ids=[EMB[0][w.lower()] for w in re.findall(r'\w+',s) if w.lower() in EMB[0]]
+    return EMB[1][ids].mean(0) if ids else np.zeros(EMB[1].shape[1],dtype=np.float32)
+embf=[]
 base=[];rep=[];lexf=[];spanf=[];spang=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
@@ -77,6 +87,7 @@ for r in rows:
         # gated: the tagger runs only where the first stage gives the technique >= 0.05
         spang.append([p['span_scores'][k] if 'span_scores' in p and p['text_probs'][k] >= 0.05
                       else -3.0 for k in techs])
+        if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])
         gp=GEN.get((r['lang'],r['id']))   # no genre line: zeros and a 0 flag
@@ -85,7 +96,7 @@ for r in rows:
         if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
         else: Y.append([-1]*K)
         F.append(r['fold']); L.append(r['lang'])
-base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
+embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
 grid=np.arange(0.05,0.6,0.005)
 def f1(P,Y,t):
@@ -100,6 +111,7 @@ def feats(idx,k,variant):
     if variant=='span': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1]])
     if variant=='spang': b=np.hstack([b, rep[idx], spang[idx][:,k:k+1]])
     if variant=='span2': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1], np.maximum(spanf[idx][:,k:k+1],0)])
+    if variant=='emb': b=np.hstack([b, rep[idx], embf[idx]])
     if variant=='genre': b=np.hstack([b, rep[idx], genf[idx]])
     if variant=='coocart': b=np.hstack([b, rep[idx], cooc[idx], artm[idx]])
     return b

@@ -29,6 +29,8 @@ static void usage(FILE *f)
         "  --span-items 0|1    also learn from each gold span's words (default 1)\n"
         "  --idf 0|1           weight features by inverse document frequency (default 0)\n"
         "  --l2 X              L2 regularisation per update, every task (default: per task)\n"
+        "  --average 0|1       keep the mean of the training iterates instead of the last\n"
+        "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
         "                      or linear-paragraphs (linear for techniques, log for\n"
@@ -97,6 +99,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
     case OPT_STACK:
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->stack = (int)v;
+        return 0;
+    case OPT_AVERAGE:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].average = (int)v;
         return 0;
     case OPT_STACK_SPANS:
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
@@ -180,6 +186,7 @@ int cmd_train(int argc, char **argv)
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
         {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
+        {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},

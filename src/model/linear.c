@@ -17,6 +17,7 @@ void us_train_params_default(us_train_params *p)
     p->balance_classes = 0;
     p->seed = 1;
     p->min_grad = 1e-3f;
+    p->average = 0;
 }
 
 int us_linear_init(us_linear *m, uint32_t n_buckets, uint32_t n_labels, us_err *err)
@@ -241,8 +242,14 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
     size_t *order = us_malloc((n_items ? n_items : 1) * sizeof *order);
     float *z = us_malloc(L * sizeof *z);
     float *cw = us_calloc(L, sizeof *cw);          /* softmax class weights */
+    /* Averaging (Polyak-Ruppert) with the lazy trick of the span perceptron:
+     * U sums step * update, and the mean iterate is w - U / steps. Double:
+     * step * update spans many orders of magnitude. */
+    int avg = p->average && p->epochs >= 2;
+    double *U = avg ? us_calloc(nw + L, sizeof *U) : NULL, *Ub = U ? U + nw : NULL;
+    double step = 0;
     int rc = US_OK;
-    if (!G || !Gb || !order || !z || !cw) {
+    if (!G || !Gb || !order || !z || !cw || (avg && !U)) {
         rc = us_err_set(err, US_ENOMEM, "out of memory while training");
         goto done;
     }
@@ -266,6 +273,7 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
             size_t j = (size_t)(us_splitmix64(&rng) % k);
             size_t t = order[k - 1]; order[k - 1] = order[j]; order[j] = t;
         }
+        int avg_now = avg && ep >= 1;
         for (size_t k = 0; k < n; k++) {
             size_t i = order[k];
             const us_fvec *x = &X[i];
@@ -292,7 +300,9 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
                 if (fabsf(g) < p->min_grad) continue;
                 act[n_act++] = l;
                 Gb[l] += g * g;
-                m->b[l] -= p->lr * g / (sqrtf(Gb[l]) + eps);
+                float d = p->lr * g / (sqrtf(Gb[l]) + eps);
+                m->b[l] -= d;
+                if (avg_now) Ub[l] -= step * d;
             }
             for (uint32_t t = 0; t < x->n && n_act; t++) {
                 size_t base = (size_t)x->f[t].idx * L;
@@ -302,12 +312,20 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
                     uint32_t l = act[a];
                     float g = z[l] * v + p->l2 * w[l];
                     gs[l] += g * g;
-                    w[l] -= p->lr * g / (sqrtf(gs[l]) + eps);
+                    float d = p->lr * g / (sqrtf(gs[l]) + eps);
+                    w[l] -= d;
+                    if (avg_now) U[base + l] -= step * d;
                 }
             }
+            if (avg_now) step += 1;
         }
     }
+    if (avg && step > 0) {
+        for (size_t j = 0; j < nw; j++) m->w[j] = (float)(m->w[j] - U[j] / step);
+        for (uint32_t l = 0; l < L; l++) m->b[l] = (float)(m->b[l] - Ub[l] / step);
+    }
 done:
+    us_free(U);
     us_free(G);
     us_free(Gb);
     us_free(order);

@@ -47,6 +47,7 @@ typedef struct us_train_params {
     int balance_classes;  /* softmax: weight items by inverse class frequency */
     uint64_t seed;
     float min_grad;       /* labels with |dLoss/dlogit| below this are not updated */
+    int average;          /* 1: return the average of the iterates from the second epoch on */
 } us_train_params;
 
 void us_train_params_default(us_train_params *p);

@@ -147,6 +147,19 @@ PY
 "$U" -q train --data "$tmp/data" "${opts[@]}" --stack-spans 1 --spans 0 -o "$tmp/x.usm" 2>"$tmp/err"
 [ $? = 2 ] && grep -q "stack-spans 1 needs" "$tmp/err" || fail "--stack-spans 1 --spans 0: $(cat "$tmp/err")"
 
+# --average: techniques keep the mean of their iterates by default (META says
+# so per task), genre and framing do not; --average 0 turns it off everywhere
+"$U" dump --model "$tmp/a.usm" >"$tmp/dump-a.txt"
+grep -q "^ *train.techniques=.* average:1$" "$tmp/dump-a.txt" &&
+    ! grep -q "^ *train.genre=.*average" "$tmp/dump-a.txt" &&
+    ! grep -q "^ *train.framing=.*average" "$tmp/dump-a.txt" || fail "default model META: averaging per task"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --average 0 -o "$tmp/avg0.usm" 2>"$tmp/err" ||
+    { fail "train --average 0 exited $?"; cat "$tmp/err"; }
+! "$U" dump --model "$tmp/avg0.usm" | grep -q "average:" || fail "--average 0: META still says average"
+cmp -s "$tmp/a.usm" "$tmp/avg0.usm" && fail "--average 0 trained the same model as the default"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --average 2 -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "invalid value '2' for --average" "$tmp/err" || fail "--average 2: $(cat "$tmp/err")"
+
 # a valence lexicon: stored in the model (META says so), used without the file
 cat >"$tmp/lex.tsv" <<'EOF2'
 # test lexicon

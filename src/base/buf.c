@@ -103,14 +103,11 @@ int us_buf_fix4(us_buf *b, double v)
         q = (uint64_t)(x >> sh);
         if (r > half || (r == half && (q & 1u))) q++;
     }
-    char tmp[32];
-    size_t n = 0;
-    uint64_t frac = q % 10000, ip = q / 10000;
-    for (int i = 0; i < 4; i++) { tmp[sizeof tmp - ++n] = (char)('0' + frac % 10); frac /= 10; }
-    tmp[sizeof tmp - ++n] = '.';
-    do { tmp[sizeof tmp - ++n] = (char)('0' + ip % 10); ip /= 10; } while (ip);
-    if (neg) tmp[sizeof tmp - ++n] = '-';
-    return us_buf_append(b, tmp + sizeof tmp - n, n);
+    if (neg) us_buf_putc(b, '-');
+    us_buf_uint(b, q / 10000);
+    char frac[5] = {'.'};
+    for (uint64_t f = q % 10000, i = 4; i > 0; i--, f /= 10) frac[i] = (char)('0' + f % 10);
+    return us_buf_append(b, frac, sizeof frac);
 }
 
 int us_buf_json_str(us_buf *b, const char *s, size_t n)

@@ -18,6 +18,8 @@ us_model *cli_build_model(const us_dataset *ds, const uint8_t *art_in, const us_
 /* "genre,framing" / "all" -> bitmask; -1 on an unknown name. */
 int cli_parse_tasks(const char *s, uint32_t *mask);
 int cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+/* A whole decimal number (strtod syntax, finite) into *out; -1 if not. */
+int cli_parse_real(const char *s, double *out);
 
 /* Options shared by train and cv (ids from OPT_DATA up, see cmd_train.c). */
 enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT_EPOCHS,

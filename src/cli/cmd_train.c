@@ -82,9 +82,8 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         cfg->span_items = (int)v;
         return 0;
     case OPT_L2: {
-        char *end;
-        double d = strtod(arg, &end);
-        if (!*arg || *end || !(d >= 0 && d < 1)) return -1;
+        double d;
+        if (cli_parse_real(arg, &d) || !(d >= 0 && d < 1)) return -1;
         for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].l2 = (float)d;
         return 0;
     }
@@ -117,9 +116,8 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         cfg->feat.lang_words = (uint32_t)v;
         return 0;
     case OPT_LEX_WEIGHT: {
-        char *end;
-        double d = strtod(arg, &end);
-        if (!*arg || *end || !(d > 0 && d < 100)) return -1;
+        double d;
+        if (cli_parse_real(arg, &d) || !(d > 0 && d < 100)) return -1;
         cfg->feat.w_lex = (float)d;
         return 0;
     }

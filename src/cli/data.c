@@ -1,5 +1,6 @@
 /* data.c -- loading training data and building models for train and cv. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,15 @@ int cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned l
     char *end;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_real(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || !isfinite(v)) return -1;
     *out = v;
     return 0;
 }

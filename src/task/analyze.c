@@ -346,10 +346,8 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
     us_buf_printf(&b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu,"
                   "\"n_words\":%zu", a->lang, a->n_bytes, a->n_cps, a->n_lines, a->n_words);
     if (a->genre >= 0) {
-        us_buf_puts(&b, ",\"genre\":{\"label\":\"");
-        us_buf_puts(&b, us_label_name(0, a->genre));
-        us_buf_putc(&b, '"');
-        json_num(&b, 1, "confidence", a->genre_prob[a->genre]);
+        us_buf_puts(&b, ",\"genre\":");
+        json_label(&b, 0, us_label_name(0, a->genre), a->genre_prob[a->genre]);
         us_buf_puts(&b, ",\"probs\":{");
         for (int l = 0; l < US_N_GENRE_LABELS; l++)
             json_num(&b, l > 0, us_label_name(0, l), a->genre_prob[l]);

@@ -69,6 +69,8 @@ int us_read_file(const char *path, size_t max_len, char **data, size_t *len, us_
 /* ---- checksums and hashing -------------------------------------------- */
 
 uint32_t us_crc32c(uint32_t crc, const void *p, size_t n);   /* start with crc = 0 */
+/* 1 when the CPU runs AVX2 code (x86-64 with gcc/clang), else 0; cached. */
+int us_cpu_avx2(void);
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed); /* XXH3-64 of the bytes */
 /* splitmix64 (Steele, Lea, Flood 2014), a deterministic PRNG step; inline
  * because feature hashing calls it per token. tools/ re-implement it in

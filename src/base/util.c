@@ -102,6 +102,20 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
     return ~crc;
 }
 
+int us_cpu_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int cached = -1;   /* benign race: every thread computes the same value */
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
 uint64_t us_hash64(const void *p, size_t n, uint64_t seed)
 {
     return us_hash64_fast(p, n, seed);

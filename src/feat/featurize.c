@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/hash.h"
+#include "base/rawkey.h"
 #include "feat.h"
 
 #define MAX_NORM 64         /* bytes of a normalised word kept for hashing */
@@ -346,7 +347,7 @@ static size_t token_norm(const us_text *t, const us_token *tok, char *out, size_
  * hashing. Not used in explain mode, which needs the names. */
 #define TC_BITS US_FZ_TC_BITS
 #define TC_MAX_RAW 24
-_Static_assert(TC_MAX_RAW <= 24, "raw_eq compares at most 24 bytes");
+_Static_assert(TC_MAX_RAW <= US_RAW_MAX, "us_raw_eq compares at most US_RAW_MAX bytes");
 #define TC_MAX_CHAR 72
 
 struct us_tokfeat {
@@ -359,63 +360,11 @@ struct us_tokfeat {
     uint32_t b_char[TC_MAX_CHAR];    /* character n-gram buckets, in push order */
 };
 
-/* Cache key of a token's raw bytes (n <= TC_MAX_RAW): a few multiply-xor
- * rounds, cheaper than a library call for such short strings; the tail is
- * read with overlapping loads, not a variable-length copy. Never 0. */
-static inline uint64_t raw_key(const char *p, size_t n, uint16_t kind)
-{
-    uint64_t h = (n + ((uint64_t)kind << 8)) * 0x9E3779B97F4A7C15ull, w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 29;
-    }
-    if (n >= 4) {
-        uint32_t lo, hi;
-        memcpy(&lo, p, 4);
-        memcpy(&hi, p + n - 4, 4);
-        w = lo | (uint64_t)hi << 32;
-    } else if (n) {
-        w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
-            (uint64_t)(unsigned char)p[n - 1] << 16;
-    } else {
-        w = 0;
-    }
-    h = (h ^ w) * 0x94D049BB133111EBull;
-    h ^= h >> 32;
-    h *= 0xD6E8FEB86659FD93ull;
-    return h | 1;
-}
-
-/* a[0..n) == b[0..n) for n <= TC_MAX_RAW, with overlapping word loads (no
- * library call: this runs for every token). */
-static inline int raw_eq(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y, x2, y2;
-    if (n >= 8) {
-        memcpy(&x, a, 8); memcpy(&y, b, 8);
-        memcpy(&x2, a + n - 8, 8); memcpy(&y2, b + n - 8, 8);
-        if ((x ^ y) | (x2 ^ y2)) return 0;
-        if (n <= 16) return 1;
-        memcpy(&x, a + 8, 8); memcpy(&y, b + 8, 8);
-        return x == y;
-    }
-    if (n >= 4) {
-        uint32_t p, q, p2, q2;
-        memcpy(&p, a, 4); memcpy(&q, b, 4);
-        memcpy(&p2, a + n - 4, 4); memcpy(&q2, b + n - 4, 4);
-        return ((p ^ q) | (p2 ^ q2)) == 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
-}
-
 /* The key of token 'tok', or 0 when it is too long to cache. */
 static inline uint64_t tok_key(const us_text *t, const us_token *tok)
 {
     size_t n = tok->end_byte - tok->start_byte;
-    return n > TC_MAX_RAW ? 0 : raw_key(t->text + tok->start_byte, n, tok->kind);
+    return n > TC_MAX_RAW ? 0 : us_raw_key(t->text + tok->start_byte, n, tok->kind);
 }
 
 /* The cache entry of token 'tok', filled on a miss; NULL when the token is
@@ -429,7 +378,7 @@ static inline const us_tokfeat *tc_get(us_fz *fz, const us_text *t, const us_tok
     if (!key || !fz->tc) return NULL;
     const char *raw = t->text + tok->start_byte;
     us_tokfeat *e = &fz->tc[key >> (64 - TC_BITS)];
-    if (e->key == key && e->raw_len == n && e->kind == tok->kind && raw_eq(e->raw, raw, n))
+    if (e->key == key && e->raw_len == n && e->kind == tok->kind && us_raw_eq(e->raw, raw, n))
         return e;
     char norm[MAX_NORM];
     size_t nl = token_norm(t, tok, norm, sizeof norm);

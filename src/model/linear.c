@@ -118,15 +118,6 @@ static void score_row32_avx2(const us_qlinear *m, const us_fvec *x, float *acc)
     for (int k = 0; k < 4; k++) _mm256_storeu_ps(acc + 8 * k, a.a[k]);
 }
 
-static int have_avx2(void)
-{
-    static int cached = -1;   /* benign race: every thread computes the same value */
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    return cached;
-}
 #endif
 
 #ifdef HAVE_ROW32_AVX2
@@ -151,7 +142,7 @@ void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, flo
     for (uint32_t i = 0; i < n; i++)   /* every miss in flight at once */
         if (b[i] < m->n_buckets) __builtin_prefetch(m->rows + (size_t)b[i] * m->stride);
 #ifdef HAVE_ROW32_AVX2
-    if (m->stride == 32 && have_avx2()) {
+    if (m->stride == 32 && us_cpu_avx2()) {
         uint32_t ok = 1;
         for (uint32_t i = 0; i < n; i++) ok &= b[i] < m->n_buckets;
         if (ok) {
@@ -199,7 +190,7 @@ void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
 {
     uint32_t L = m->n_labels;
 #ifdef HAVE_ROW32_AVX2
-    if (m->stride == 32 && have_avx2()) {
+    if (m->stride == 32 && us_cpu_avx2()) {
         float acc[32] = {0};
         memcpy(acc + 4, m->b, L * sizeof *acc);
         score_row32_avx2(m, x, acc);

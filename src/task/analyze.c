@@ -83,14 +83,14 @@ _Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_re
  * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L);
  * passes[q] keeps paragraph q's emissions for decoding its spans later. */
 static int span_inputs(const us_span_model *sm, const us_text *t, int lang, const us_analysis *a,
-                       us_span_pass **passes, float **out, us_err *err)
+                       us_span_cache *tc, us_span_pass **passes, float **out, us_err *err)
 {
     float *S = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof *S);
     if (!S) return us_err_set(err, US_ENOMEM, "out of memory");
     for (size_t q = 0; q < a->n_paras; q++) {
         const us_para_result *p = &a->paras[q];
         uint32_t mask = us_stack_span_mask(p->prob_text, US_N_TECH_LABELS);
-        int rc = us_span_pass_new(sm, t, lang, p->line - 1, mask, &passes[q], err);
+        int rc = us_span_pass_new(sm, t, lang, p->line - 1, mask, tc, &passes[q], err);
         if (rc != US_OK) { us_free(S); return rc; }
         us_span_pass_scores(sm, passes[q], S + q * US_N_TECH_LABELS);
     }
@@ -107,24 +107,30 @@ static void free_passes(us_span_pass **passes, size_t n)
 /* Spans of paragraph p from the pass its second stage made, when that pass
  * holds every technique p uses, else from a pass of their own. */
 static int decode_spans(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                        us_span_pass *pass, us_para_result *p, us_err *err)
+                        us_span_cache *tc, us_span_pass *pass, us_para_result *p, us_err *err)
 {
     if (pass && !(p->techniques & ~us_span_pass_mask(pass)))
         return us_span_pass_decode(sm, t, pass, p, err);
-    return us_span_decode(sm, t, lang, line, p, err);
+    us_span_pass *own = NULL;
+    p->spans = NULL;
+    p->n_spans = 0;
+    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, tc, &own, err);
+    if (rc == US_OK) rc = us_span_pass_decode(sm, t, own, p, err);
+    us_span_pass_free(own);
+    return rc;
 }
 
 /* Second stage of the techniques head over the article's paragraphs (their
  * first-stage probabilities are in a->paras), with each paragraph's repeat
  * statistics and span scores when the model uses them. */
 static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lang, us_analysis *a,
-                         us_span_pass **passes, us_err *err)
+                         us_span_cache *tc, us_span_pass **passes, us_err *err)
 {
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
     float *x = NULL, *stats = NULL, *S = NULL;
     if (!a->n_paras) return US_OK;
     if (ht->stack_d == US_STACK_D_SPAN) {
-        int rc = span_inputs(&m->spans, t, lang, a, passes, &S, err);
+        int rc = span_inputs(&m->spans, t, lang, a, tc, passes, &S, err);
         if (rc != US_OK) return rc;
     }
     if (ht->stack_d >= US_STACK_D) {
@@ -250,7 +256,10 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         if (ht->stack_d == US_STACK_D_SPAN &&
             !(passes = us_calloc(a->n_paras ? a->n_paras : 1, sizeof *passes)))
             goto oom;
-        if (ht->stack && (rc = stack_article(m, fzp, tp, lang, a, passes, err)) != US_OK)
+        /* Without memory for the span token cache, spans are only slower. */
+        if (m->spans.present && !sc->span_tc) sc->span_tc = us_span_cache_new();
+        if (ht->stack &&
+            (rc = stack_article(m, fzp, tp, lang, a, sc->span_tc, passes, err)) != US_OK)
             goto fail;
         /* Pass 2: decisions, their evidence, spans. */
         for (size_t q = 0; q < a->n_paras; q++) {
@@ -267,8 +276,8 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                                                          p->cues + k * US_TOP_CUES);
             }
             if ((tasks & US_DO_SPANS) &&
-                (rc = decode_spans(&m->spans, tp, lang, l, passes ? passes[q] : NULL, p, err)) !=
-                    US_OK)
+                (rc = decode_spans(&m->spans, tp, lang, l, sc->span_tc, passes ? passes[q] : NULL,
+                                   p, err)) != US_OK)
                 goto fail;
             if ((tasks & US_DO_SPANS) && opts->explain &&
                 (rc = us_span_explain(&m->spans, tp, lang, l, p, err)) != US_OK)

@@ -380,6 +380,7 @@ void us_model_free(us_model *m)
         us_fvec_fini(&s->x);
         us_wordvec_fini(&s->wv_article);
         us_wordvec_fini(&s->wv_para);
+        us_span_cache_free(s->span_tc);
         us_free(s);
     }
     pthread_mutex_destroy(&m->pool_mu);

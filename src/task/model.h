@@ -62,6 +62,7 @@ typedef struct us_scratch {
     us_fz fz;
     us_fvec x;
     us_wordvec wv_article, wv_para;   /* char_linear models: genre+framing, techniques */
+    us_span_cache *span_tc;           /* the span tagger's token cache; NULL until used */
     struct us_scratch *next;
 } us_scratch;
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/hash.h"
+#include "base/rawkey.h"
 #include "task/span.h"
 #include "task/span_explain.h"
 
@@ -62,32 +63,102 @@ static uint64_t shape_of(const us_token *tk)
                                                        << 12;
 }
 
+/* Token-local features: the word, its raw form and its four affixes (slots
+ * 2, 3 and 12-15 of extract's v[]). Their bucket ids depend only on the
+ * token's bytes, the seed and the bits, so a per-thread cache keeps them. */
+#define N_LOCAL 6
+#define LOCAL_SLOTS (1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 14 | 1u << 15)
+#define STC_BITS 11
+
+typedef struct span_tok {
+    uint64_t key;              /* us_raw_key of the raw bytes; 0 = empty */
+    uint64_t hw;               /* hash of the normalised word */
+    uint32_t b[N_LOCAL];       /* bucket ids of the token-local slots, in slot order */
+    uint8_t raw_len;
+    char raw[US_RAW_MAX];
+} span_tok;
+
+struct us_span_cache {
+    uint64_t s0;
+    uint32_t bits;
+    span_tok e[1u << STC_BITS];
+};
+
+us_span_cache *us_span_cache_new(void) { return us_calloc(1, sizeof(us_span_cache)); }
+void us_span_cache_free(us_span_cache *c) { us_free(c); }
+
+/* Bucket id of slot j's value v. */
+static inline uint32_t slot_bucket(uint64_t v, int j, uint64_t s0, uint32_t shift)
+{
+    return (uint32_t)(mix(v, s0 ^ ((uint64_t)(j + 1) << 32)) >> shift);
+}
+
+/* The normalised word hash of token tk and the bucket ids of its local slots. */
+static void token_local(const us_text *t, const us_token *tk, uint64_t s0, uint32_t shift,
+                        uint64_t *hw, uint32_t *loc)
+{
+    char norm[MAX_NORM];
+    const char *raw = t->text + tk->start_byte;
+    size_t rl = tk->end_byte - tk->start_byte;
+    size_t nl = us_tok_norm(raw, rl, norm, sizeof norm);
+    uint64_t v[N_LOCAL];
+    *hw = v[0] = us_hash64_fast(norm, nl, s0 ^ 1);
+    v[1] = us_hash64_fast(raw, rl < MAX_NORM ? rl : MAX_NORM, s0 ^ 2);
+    /* Affixes: the character n-grams anchored at the normalised word's ends. */
+    size_t cpo[MAX_NORM + 1], ncp = 0;
+    for (size_t j = 0; j < nl; j++)
+        if (((unsigned char)norm[j] & 0xC0) != 0x80) cpo[ncp++] = j;
+    cpo[ncp] = nl;
+    for (size_t m = 3; m <= 4; m++) {
+        size_t pe = cpo[ncp < m ? ncp : m], sb2 = cpo[ncp < m ? 0 : ncp - m];
+        v[2 + 2 * (m - 3)] = us_hash64_fast(norm, pe, s0 ^ (10 + m));
+        v[2 + 2 * (m - 3) + 1] = us_hash64_fast(norm + sb2, nl - sb2, s0 ^ (20 + m));
+    }
+    for (int j = 0, l = 0; j < NF; j++)
+        if (LOCAL_SLOTS >> j & 1u) { loc[l] = slot_bucket(v[l], j, s0, shift); l++; }
+}
+
 /* Writes NF bucket ids per token of tokens [a, b) of t into out ((b-a) * NF).
- * 'h' is scratch of H_PER_TOK * (b - a) uint64. Pure function of the text, the line,
- * lang, bits and seed (shared by training and prediction). */
+ * 'h' is scratch of H_PER_TOK * (b - a) uint64; 'c' a token cache or NULL.
+ * Pure function of the text, the line, lang, bits and seed (shared by
+ * training and prediction; the cache changes nothing but the speed). */
 static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t bits,
-                    uint32_t seed, uint32_t *out, uint64_t *h)
+                    uint32_t seed, uint32_t *out, uint64_t *h, us_span_cache *c)
 {
     uint32_t n = b - a, shift = 64 - bits;
     uint64_t s0 = (uint64_t)seed * 0x9E3779B97F4A7C15ull;
-    uint64_t *hw = h, *hs = h + n, *hx = h + 2 * (size_t)n;  /* word, shape, 4 affixes */
-    char norm[MAX_NORM];
-    /* First pass: normalised word hashes, shapes, and the affixes of the
-     * normalised word (character n-grams anchored at its ends). */
+    uint64_t *hw = h, *hs = h + n;                             /* word, shape */
+    uint32_t *loc = (uint32_t *)(void *)(h + 2 * (size_t)n);  /* N_LOCAL per token */
+    if (c && (c->s0 != s0 || c->bits != bits)) {   /* another model: start afresh */
+        memset(c->e, 0, sizeof c->e);
+        c->s0 = s0;
+        c->bits = bits;
+    }
+    /* First pass: normalised word hashes, shapes and the local slots. */
     for (uint32_t i = 0; i < n; i++) {
         const us_token *tk = &t->toks[a + i];
-        size_t nl = us_tok_norm(t->text + tk->start_byte, tk->end_byte - tk->start_byte, norm,
-                                sizeof norm);
-        hw[i] = us_hash64_fast(norm, nl, s0 ^ 1);
+        const char *raw = t->text + tk->start_byte;
+        size_t rl = tk->end_byte - tk->start_byte;
+        uint32_t *li = loc + (size_t)i * N_LOCAL;
         hs[i] = shape_of(tk);
-        size_t cpo[MAX_NORM + 1], ncp = 0;
-        for (size_t j = 0; j < nl; j++)
-            if (((unsigned char)norm[j] & 0xC0) != 0x80) cpo[ncp++] = j;
-        cpo[ncp] = nl;
-        for (size_t m = 3; m <= 4; m++) {
-            size_t pe = cpo[ncp < m ? ncp : m], sb2 = cpo[ncp < m ? 0 : ncp - m];
-            hx[4 * (size_t)i + 2 * (m - 3)] = us_hash64_fast(norm, pe, s0 ^ (10 + m));
-            hx[4 * (size_t)i + 2 * (m - 3) + 1] = us_hash64_fast(norm + sb2, nl - sb2, s0 ^ (20 + m));
+        span_tok *e = NULL;
+        uint64_t key = 0;
+        if (c && rl <= US_RAW_MAX) {
+            key = us_raw_key(raw, rl, 0);
+            e = &c->e[key >> (64 - STC_BITS)];
+            if (e->key == key && e->raw_len == rl && us_raw_eq(e->raw, raw, rl)) {
+                hw[i] = e->hw;
+                memcpy(li, e->b, sizeof e->b);
+                continue;
+            }
+        }
+        token_local(t, tk, s0, shift, &hw[i], li);
+        if (e) {
+            e->key = key;
+            e->hw = hw[i];
+            memcpy(e->b, li, sizeof e->b);
+            e->raw_len = (uint8_t)rl;
+            memcpy(e->raw, raw, rl);
         }
     }
     /* Sentence of the first token: sentences are sorted and never cross lines. */
@@ -117,10 +188,8 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         int k = 0;
         v[k++] = 1;
         v[k++] = (uint64_t)(lang + 1);
-        v[k++] = hw[i];
-        v[k++] = us_hash64_fast(t->text + tk->start_byte,
-                           tk->end_byte - tk->start_byte < MAX_NORM ? tk->end_byte - tk->start_byte
-                                                                    : MAX_NORM, s0 ^ 2);
+        v[k++] = 0;   /* local slots 2 and 3: the word and its raw form */
+        v[k++] = 0;
         v[k++] = wm1;
         v[k++] = wm2;
         v[k++] = wp1;
@@ -129,7 +198,7 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         v[k++] = mix(hw[i], wp1);
         v[k++] = mix(wm2, wm1);
         v[k++] = mix(wp1, wp2);
-        for (int j = 0; j < 4; j++) v[k++] = hx[4 * (size_t)i + (size_t)j];
+        for (int j = 0; j < 4; j++) v[k++] = 0;   /* local slots 12-15: the affixes */
         v[k++] = hs[i];
         v[k++] = sm1;
         v[k++] = sp1;
@@ -142,18 +211,20 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         v[k++] = (uint64_t)(i >= 1 && (t->toks[ti - 1].flags & US_TF_IN_QUOTE)) |
                  (uint64_t)((tk->flags & US_TF_IN_QUOTE) != 0) << 1 |
                  (uint64_t)(i + 1 < n && (t->toks[ti + 1].flags & US_TF_IN_QUOTE)) << 2;
+        const uint32_t *li = loc + (size_t)i * N_LOCAL;
         for (int j = 0; j < NF; j++)
             out[(size_t)i * NF + (size_t)j] =
-                (uint32_t)(mix(v[j], s0 ^ ((uint64_t)(j + 1) << 32)) >> shift);
+                LOCAL_SLOTS >> j & 1u ? *li++ : slot_bucket(v[j], j, s0, shift);
     }
 }
 
 _Static_assert(NF == US_SPAN_NF && H_PER_TOK == US_SPAN_H_PER_TOK, "span_explain.h");
+_Static_assert(2 * 8 + N_LOCAL * 4 <= H_PER_TOK * 8, "extract's scratch per token");
 
 void us_span_features(const us_span_model *sm, const us_text *t, uint32_t a, uint32_t b,
                       int lang, uint32_t *out, uint64_t *h)
 {
-    extract(t, a, b, lang, sm->bucket_bits, sm->seed, out, h);
+    extract(t, a, b, lang, sm->bucket_bits, sm->seed, out, h, NULL);
 }
 
 /* ==== decoding =========================================================== */
@@ -270,15 +341,70 @@ static inline __attribute__((always_inline)) void prefetch_rows(const us_span_mo
     }
 }
 
+/* Picks the m techniques ks[] of one token's summed emissions acc (L, 2)
+ * into em (m, n, 2), adding 'bias' to B and I. */
+static inline void emit_store(const float *acc, const uint32_t *ks, uint32_t m, uint32_t n,
+                              uint32_t i, float bias, float *em)
+{
+    for (uint32_t x = 0; x < m; x++) {
+        em[((size_t)x * n + i) * 2] = acc[2 * ks[x]] + bias;
+        em[((size_t)x * n + i) * 2 + 1] = acc[2 * ks[x] + 1] + bias;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_EMIT_AVX2 1
+#define EMIT_LANES 48   /* the row's L * 2 = 46 weights and 2 zero pad bytes */
+_Static_assert(L_TECH * 2 <= EMIT_LANES && 4 + EMIT_LANES <= 64, "a format-2 row");
+
+/* emit_q for format-2 rows with AVX2: every technique's B and I sums at once,
+ * six groups of eight lanes (a row is already in cache once its scale is
+ * read, so summing all 23 costs about what summing three did). Each lane
+ * adds the same products in the same order as the scalar loop (mul then add,
+ * no FMA), so the emissions are bit-identical to it. */
+__attribute__((target("avx2")))
+static void emit_q_avx2(const us_span_model *sm, const uint32_t *feat, uint32_t n,
+                        const uint32_t *ks, uint32_t m, float *em)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        __m256 a[EMIT_LANES / 8];
+        for (int g = 0; g < EMIT_LANES / 8; g++) a[g] = _mm256_setzero_ps();
+        const uint32_t *f = feat + (size_t)i * NF;
+        if (i + SPAN_AHEAD < n) prefetch_rows(sm, f + SPAN_AHEAD * NF);
+        for (int j = 0; j < NF; j++) {
+            const int8_t *q = us_span_q(sm, f[j]);
+            float sc = us_span_scale(sm, f[j]);
+            if (sc == 0.0f) continue;   /* unused bucket */
+            __m256 v = _mm256_set1_ps(sc);
+            for (int g = 0; g < EMIT_LANES / 8; g++) {
+                __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(q + 8 * g));
+                a[g] = _mm256_add_ps(a[g],
+                                     _mm256_mul_ps(v, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b))));
+            }
+        }
+        float acc[EMIT_LANES];
+        for (int g = 0; g < EMIT_LANES / 8; g++) _mm256_storeu_ps(acc + 8 * g, a[g]);
+        emit_store(acc, ks, m, n, i, sm->inside_bias, em);
+    }
+}
+#endif
+
 /* Emissions of the m techniques ks[] from the quantised weights, in one pass
  * over the features (each row, 46 bytes, is fetched once for all of them).
  * em is (m, n, 2); 'bias' is added to B and I. */
 static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, const uint32_t *ks,
                    uint32_t m, float *em)
 {
+#ifdef HAVE_EMIT_AVX2
+    if (sm->q_stride == 64 && m > 1 && us_cpu_avx2()) {
+        emit_q_avx2(sm, feat, n, ks, m, em);
+        return;
+    }
+#endif
     for (uint32_t i = 0; i < n; i++) {
         float acc[2 * L_TECH];
-        for (uint32_t j = 0; j < 2 * m; j++) acc[j] = 0;
+        for (uint32_t j = 0; j < 2 * L_TECH; j++) acc[j] = 0;
         const uint32_t *f = feat + (size_t)i * NF;
         /* The rows are scattered over a table larger than L2: ask for the
          * rows of a token a few places ahead while this one's are summed, so
@@ -290,14 +416,11 @@ static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, co
             float sc = us_span_scale(sm, f[j]);
             if (sc == 0.0f) continue;   /* unused bucket */
             for (uint32_t x = 0; x < m; x++) {
-                acc[2 * x] += sc * (float)q[2 * ks[x]];
-                acc[2 * x + 1] += sc * (float)q[2 * ks[x] + 1];
+                acc[2 * ks[x]] += sc * (float)q[2 * ks[x]];
+                acc[2 * ks[x] + 1] += sc * (float)q[2 * ks[x] + 1];
             }
         }
-        for (uint32_t x = 0; x < m; x++) {
-            em[((size_t)x * n + i) * 2] = acc[2 * x] + sm->inside_bias;
-            em[((size_t)x * n + i) * 2 + 1] = acc[2 * x + 1] + sm->inside_bias;
-        }
+        emit_store(acc, ks, m, n, i, sm->inside_bias, em);
     }
 }
 
@@ -337,7 +460,7 @@ static const uint8_t *pass_path(const us_span_model *sm, us_span_pass *w, uint32
 }
 
 int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                     uint32_t mask, us_span_pass **out, us_err *err)
+                     uint32_t mask, us_span_cache *cache, us_span_pass **out, us_err *err)
 {
     *out = NULL;
     if (!sm || !sm->present || !mask) return US_OK;
@@ -370,7 +493,7 @@ int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32
     w->em = (float *)(void *)(body + (size_t)n * o_em);
     w->back = body + (size_t)n * o_back;
     w->paths = w->back + (size_t)n * N_ST;
-    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h);
+    extract(t, a, a + n, lang, sm->bucket_bits, sm->seed, feat, h, cache);
     for (uint32_t i = 0; i < n && i < SPAN_AHEAD; i++)   /* emit_q asks for the rest */
         prefetch_rows(sm, feat + (size_t)i * NF);
     emit_q(sm, feat, n, w->ks, m, w->em);
@@ -454,7 +577,7 @@ int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t
     p->spans = NULL;
     p->n_spans = 0;
     us_span_pass *w = NULL;
-    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, &w, err);
+    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, NULL, &w, err);
     if (rc == US_OK) rc = us_span_pass_decode(sm, t, w, p, err);
     us_span_pass_free(w);
     return rc;
@@ -464,7 +587,7 @@ int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t
                    uint32_t mask, float *out, us_err *err)
 {
     us_span_pass *w = NULL;
-    int rc = us_span_pass_new(sm, t, lang, line, mask, &w, err);
+    int rc = us_span_pass_new(sm, t, lang, line, mask, NULL, &w, err);
     us_span_pass_scores(sm, rc == US_OK ? w : NULL, out);
     us_span_pass_free(w);
     return rc;
@@ -535,7 +658,7 @@ static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_s
         para *pp = &ts->paras[ts->n_paras];
         pp->feat_off = ts->n_feats;
         pp->n_tok = n;
-        extract(t, a, a + n, lang, bits, seed, ts->feats + ts->n_feats, *hbuf);
+        extract(t, a, a + n, lang, bits, seed, ts->feats + ts->n_feats, *hbuf, NULL);
         ts->n_feats += (size_t)n * NF;
         for (uint32_t k = 0; k < L_TECH; k++) {
             if (!(techs >> k & 1u)) continue;

@@ -150,14 +150,22 @@ int us_span_line_tokens(const us_text *t, uint32_t line, uint32_t *a, uint32_t *
 int us_span_scores(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
                    uint32_t mask, float *out, us_err *err);
 
+/* A per-thread cache of the token-local features of repeated words (about
+ * 150 KB; one thread at a time; valid across models and texts). NULL when
+ * out of memory. */
+typedef struct us_span_cache us_span_cache;
+us_span_cache *us_span_cache_new(void);
+void us_span_cache_free(us_span_cache *c);
+
 /* The tagger's emissions for the techniques in 'mask' over one line, kept so
  * that scoring (us_span_pass_scores) and decoding (us_span_pass_decode) of the
- * same paragraph look the weights up once. *out is NULL when there is nothing
- * to decode (no model, no tokens, empty mask). Errors: US_EINVAL (line out of
- * range), US_ETOOBIG, US_ENOMEM. */
+ * same paragraph look the weights up once. 'cache' may be NULL (the same
+ * result, slower). *out is NULL when there is nothing to decode (no model, no
+ * tokens, empty mask). Errors: US_EINVAL (line out of range), US_ETOOBIG,
+ * US_ENOMEM. */
 typedef struct us_span_pass us_span_pass;
 int us_span_pass_new(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                     uint32_t mask, us_span_pass **out, us_err *err);
+                     uint32_t mask, us_span_cache *cache, us_span_pass **out, us_err *err);
 void us_span_pass_free(us_span_pass *w);
 /* The techniques whose emissions the pass holds (0 for NULL). */
 uint32_t us_span_pass_mask(const us_span_pass *w);

@@ -371,6 +371,12 @@ static void test_span_scores_match_decoding(void **state)
     assert_int_equal(us_span_scores(&fx->sm, &t, 0, 1, some, z, &err), US_OK);
     for (int k = 0; k < US_N_TECHNIQUES; k++)
         assert_true(z[k] == (some >> k & 1u ? sc[1][k] : US_SPAN_SCORE_NONE));
+    /* One technique alone takes the scalar emission loop, several the vector
+     * one where the CPU has it: the same bits either way. */
+    for (uint32_t k = 0; k < US_N_TECHNIQUES; k++) {
+        assert_int_equal(us_span_scores(&fx->sm, &t, 0, 1, 1u << k, z, &err), US_OK);
+        assert_memory_equal(&z[k], &sc[1][k], sizeof z[k]);
+    }
     /* An empty line, no model, no technique: none; a line out of range: an error. */
     assert_int_equal(us_span_scores(&fx->sm, &t, 0, 2, all, z, &err), US_OK);
     for (int k = 0; k < US_N_TECHNIQUES; k++) assert_true(z[k] == US_SPAN_SCORE_NONE);
@@ -384,7 +390,7 @@ static void test_span_scores_match_decoding(void **state)
     /* A pass made for scoring decodes a subset of its techniques exactly as a
      * fresh decode does, and refuses a technique it does not hold. */
     us_span_pass *w = NULL;
-    assert_int_equal(us_span_pass_new(&fx->sm, &t, 0, 1, some | 1u << 9, &w, &err), US_OK);
+    assert_int_equal(us_span_pass_new(&fx->sm, &t, 0, 1, some | 1u << 9, NULL, &w, &err), US_OK);
     assert_non_null(w);
     assert_int_equal(us_span_pass_mask(w), some | 1u << 9);
     us_para_result p1, p2;
@@ -404,6 +410,46 @@ static void test_span_scores_match_decoding(void **state)
     assert_true(p1.techniques != 0);
     assert_int_equal(us_span_pass_decode(&fx->sm, &t, w, &p1, &err), US_EINVAL);
     us_span_pass_free(w);
+    us_text_fini(&t);
+}
+
+/* The token cache changes nothing but the speed: a pass with a cold cache,
+ * a warm one, and one last filled by a model with another hash seed scores
+ * exactly as a pass without a cache. */
+static void test_token_cache_exact(void **state)
+{
+    fixture *fx = *state;
+    const char *txt = "Officials said the plans will rise, officials said.\n"
+                      "The plans, the PLANS and the plans again: "
+                      "averyveryverylongwordnevercached rise.\n";
+    us_text t;
+    us_text_init(&t);
+    us_err err = {0};
+    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
+    us_span_model other = fx->sm;
+    other.seed ^= 0x1234u;
+    us_span_cache *c = us_span_cache_new();
+    assert_non_null(c);
+    uint32_t all = (1u << US_N_TECHNIQUES) - 1;
+    const us_span_model *models[] = {&fx->sm, &fx->sm, &other, &fx->sm};
+    float first[2][US_N_TECHNIQUES], second[US_N_TECHNIQUES];
+    for (size_t r = 0; r < 4; r++)
+        for (uint32_t line = 0; line < 2; line++) {
+            float want[US_N_TECHNIQUES], got[US_N_TECHNIQUES];
+            us_span_pass *w0 = NULL, *w1 = NULL;
+            assert_int_equal(us_span_pass_new(models[r], &t, 1, line, all, NULL, &w0, &err), US_OK);
+            assert_int_equal(us_span_pass_new(models[r], &t, 1, line, all, c, &w1, &err), US_OK);
+            us_span_pass_scores(models[r], w0, want);
+            us_span_pass_scores(models[r], w1, got);
+            assert_memory_equal(want, got, sizeof want);
+            if (r == 0) memcpy(first[line], want, sizeof want);
+            if (r == 2 && line == 1) memcpy(second, want, sizeof want);
+            us_span_pass_free(w0);
+            us_span_pass_free(w1);
+        }
+    /* The other seed does hash differently, so the cache had to start afresh. */
+    assert_true(memcmp(first[1], second, sizeof second) != 0);
+    us_span_cache_free(c);
     us_text_fini(&t);
 }
 
@@ -632,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_cue_word_found),
         cmocka_unit_test(test_decoding_consistency),
         cmocka_unit_test(test_span_scores_match_decoding),
+        cmocka_unit_test(test_token_cache_exact),
         cmocka_unit_test(test_multilingual_offsets),
         cmocka_unit_test(test_save_load_round_trip),
         cmocka_unit_test(test_format1_still_read),

@@ -95,6 +95,35 @@ static double dot(const float *w, const double *f, int D_)
     return z;
 }
 
+/* w . f for the row feat_row() would build for a known language, without
+ * building it: the same products added in the same order, less the other
+ * languages' one-hot terms, which are exact zeros. Adding a zero leaves a
+ * sum unchanged (but for the sign of a zero sum, which exp does not see),
+ * so the probabilities are bit-identical to feat_row() + dot(). */
+static double z_one_lang(const agg *a, const float *row, const float *prev, const float *next,
+                         double own, const float *x, const float *sp, size_t i, uint32_t k,
+                         int lang, int D_, const float *w)
+{
+    size_t n = a->n;
+    double p = row[k], f0 = logit_clip(p);
+    double z = 0;
+    z += (double)w[0] * f0;
+    z += (double)w[1] * logit_clip((n > 1 ? (a->tot[k] - p) / (double)(n - 1) : 0.0) + EPS);
+    z += (double)w[2] * (n > 1 ? (i == a->i1[k] ? a->top2[k] : a->top1[k]) : 0.0);
+    z += (double)w[3] * (prev ? prev[k] : 0.0);
+    z += (double)w[4] * (next ? next[k] : 0.0);
+    z += (double)w[5] * own;
+    z += (double)w[6] * (n > 1 ? (a->all - own) / (double)(n - 1) : 0.0);
+    z += (double)w[7] * a->log_n;
+    z += (double)w[8 + lang] * 1.0;
+    z += (double)w[14 + lang] * (f0 * 1.0);
+    if (D_ >= US_STACK_D)
+        for (int j = 0; j < US_STACK_X; j++) z += (double)w[20 + j] * (x ? x[j] : 0.0);
+    if (D_ == US_STACK_D_SPAN) z += (double)w[23] * (sp ? sp[k] : US_SPAN_SCORE_NONE);
+    z += (double)w[D_ - 1] * 1.0;
+    return z;
+}
+
 void us_stack_apply(const float *w, uint32_t D_, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X)
 {
@@ -108,6 +137,7 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
         (D_ != US_STACK_D && D_ != US_STACK_D_V1 && D_ != US_STACK_D_SPAN)) return;
     agg a;
     agg_init(&a, P, n, L, stride);
+    int known = lang >= 0 && lang < US_STACK_LANGS;
     float prev[MAX_LABELS], cur[MAX_LABELS];
     double f[DMAX];
     for (size_t i = 0; i < n; i++) {
@@ -117,8 +147,15 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
         double own = row_sum(cur, L);
         const float *x = X ? X + i * US_STACK_X : NULL, *sp = S ? S + i * L : NULL;
         for (uint32_t k = 0; k < L; k++) {
-            feat_row(&a, cur, i ? prev : NULL, next, own, x, sp, i, k, lang, (int)D_, f);
-            row[k] = (float)(1.0 / (1.0 + exp(-dot(w + (size_t)k * D_, f, (int)D_))));
+            const float *wk = w + (size_t)k * D_, *pv = i ? prev : NULL;
+            double z;
+            if (known) {
+                z = z_one_lang(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, wk);
+            } else {
+                feat_row(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, f);
+                z = dot(wk, f, (int)D_);
+            }
+            row[k] = (float)(1.0 / (1.0 + exp(-z)));
         }
         memcpy(prev, cur, L * sizeof *prev);
     }

@@ -142,6 +142,33 @@ static double log_loss(const float *P, const uint32_t *Y, size_t n)
     return s / (double)n;
 }
 
+/* A known language takes a shorter sum than an unknown one (which reads the
+ * whole feature row); with the language weights zero the two must give the
+ * same bits, whatever the other weights, row layouts and inputs. */
+static void test_known_language_sum_matches_row(void **state)
+{
+    (void)state;
+    static const uint32_t layouts[] = {US_STACK_D_V1, US_STACK_D, US_STACK_D_SPAN};
+    uint64_t r = 42;
+    for (int trial = 0; trial < 300; trial++) {
+        uint32_t dd = layouts[trial % 3], nl = US_N_TECH_LABELS;
+        size_t n = 1 + (size_t)(us_splitmix64(&r) % 12);
+        float w[US_N_TECH_LABELS * US_STACK_D_MAX], P[12 * US_N_TECH_LABELS], Q[12 * US_N_TECH_LABELS];
+        float X[12 * US_STACK_X], S[12 * US_N_TECH_LABELS];
+        for (size_t i = 0; i < nl * dd; i++)
+            w[i] = (float)((double)(us_splitmix64(&r) >> 11) / 9007199254740992.0 * 4 - 2);
+        for (uint32_t k = 0; k < nl; k++)
+            for (int j = 8; j < 20; j++) w[k * dd + (uint32_t)j] = 0.0f;   /* language terms */
+        for (size_t i = 0; i < n * nl; i++)
+            P[i] = Q[i] = i % 5 == 0 ? 0.5f : (float)((us_splitmix64(&r) >> 40) / 16777216.0);
+        for (size_t i = 0; i < n * US_STACK_X; i++) X[i] = (float)(us_splitmix64(&r) % 7);
+        for (size_t i = 0; i < n * nl; i++) S[i] = (float)(us_splitmix64(&r) % 9) - 4.0f;
+        us_stack_apply_spans(w, dd, nl, trial % US_STACK_LANGS, P, n, nl * sizeof *P, X, S);
+        us_stack_apply_spans(w, dd, nl, -1, Q, n, nl * sizeof *Q, X, S);
+        assert_memory_equal(P, Q, n * nl * sizeof *P);
+    }
+}
+
 static void test_fit_learns_article_context(void **state)
 {
     (void)state;
@@ -433,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_features_mean_what_they_say),
         cmocka_unit_test(test_line_repeats),
         cmocka_unit_test(test_fit_learns_article_context),
+        cmocka_unit_test(test_known_language_sum_matches_row),
         cmocka_unit_test(test_span_layout),
         cmocka_unit_test(test_model_round_trip),
     };

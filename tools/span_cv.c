@@ -167,7 +167,7 @@ int main(int argc, char **argv)
                 p.line = l + 1;
                 p.techniques = techs;
                 double t1 = now();
-                if (us_span_decode(&sm, &t, a->lang, l, &p, &err) != US_OK) die("decode", &err);
+                if (us_span_decode(&sm, &t, a->lang, l, NULL, &p, &err) != US_OK) die("decode", &err);
                 t_dec += now() - t1;
                 n_dec++;
                 n_dec_tech += (size_t)__builtin_popcount(techs);

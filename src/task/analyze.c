@@ -111,13 +111,7 @@ static int decode_spans(const us_span_model *sm, const us_text *t, int lang, uin
 {
     if (pass && !(p->techniques & ~us_span_pass_mask(pass)))
         return us_span_pass_decode(sm, t, pass, p, err);
-    us_span_pass *own = NULL;
-    p->spans = NULL;
-    p->n_spans = 0;
-    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, tc, &own, err);
-    if (rc == US_OK) rc = us_span_pass_decode(sm, t, own, p, err);
-    us_span_pass_free(own);
-    return rc;
+    return us_span_decode(sm, t, lang, line, tc, p, err);
 }
 
 /* Second stage of the techniques head over the article's paragraphs (their
@@ -256,8 +250,11 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         if (ht->stack_d == US_STACK_D_SPAN &&
             !(passes = us_calloc(a->n_paras ? a->n_paras : 1, sizeof *passes)))
             goto oom;
-        /* Without memory for the span token cache, spans are only slower. */
-        if (m->spans.present && !sc->span_tc) sc->span_tc = us_span_cache_new();
+        /* The span token cache, once spans are wanted (without memory for
+         * it they are only slower). */
+        if (m->spans.present && ((tasks & US_DO_SPANS) || ht->stack_d == US_STACK_D_SPAN) &&
+            !sc->span_tc)
+            sc->span_tc = us_span_cache_new();
         if (ht->stack &&
             (rc = stack_article(m, fzp, tp, lang, a, sc->span_tc, passes, err)) != US_OK)
             goto fail;

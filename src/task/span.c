@@ -403,8 +403,8 @@ static void emit_q(const us_span_model *sm, const uint32_t *feat, uint32_t n, co
     }
 #endif
     for (uint32_t i = 0; i < n; i++) {
-        float acc[2 * L_TECH];
-        for (uint32_t j = 0; j < 2 * L_TECH; j++) acc[j] = 0;
+        float acc[2 * L_TECH];   /* only the m techniques' lanes are used */
+        for (uint32_t x = 0; x < m; x++) acc[2 * ks[x]] = acc[2 * ks[x] + 1] = 0;
         const uint32_t *f = feat + (size_t)i * NF;
         /* The rows are scattered over a table larger than L2: ask for the
          * rows of a token a few places ahead while this one's are summed, so
@@ -572,12 +572,12 @@ void us_span_pass_scores(const us_span_model *sm, us_span_pass *w, float *out)
 }
 
 int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   us_para_result *p, us_err *err)
+                   us_span_cache *cache, us_para_result *p, us_err *err)
 {
     p->spans = NULL;
     p->n_spans = 0;
     us_span_pass *w = NULL;
-    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, NULL, &w, err);
+    int rc = us_span_pass_new(sm, t, lang, line, p->techniques, cache, &w, err);
     if (rc == US_OK) rc = us_span_pass_decode(sm, t, w, p, err);
     us_span_pass_free(w);
     return rc;

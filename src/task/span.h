@@ -183,9 +183,10 @@ int us_span_pass_decode(const us_span_model *sm, const us_text *t, us_span_pass 
  * set in p->techniques, with code-point and byte offsets into t->text.
  * Spans are ordered by technique, then by start. 'lang' is the
  * us_lang_codes index or -1. 'sm' may be NULL or not present: no spans.
+ * 'cache' is the calling thread's token cache, or NULL (the same spans).
  * Thread-safe for a shared model. Errors: US_EINVAL (line out of range),
  * US_ENOMEM. */
 int us_span_decode(const us_span_model *sm, const us_text *t, int lang, uint32_t line,
-                   us_para_result *p, us_err *err);
+                   us_span_cache *cache, us_para_result *p, us_err *err);
 
 #endif

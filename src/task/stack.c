@@ -52,13 +52,11 @@ static void agg_init(agg *a, const float *P, size_t n, uint32_t L, size_t stride
         }
 }
 
-/* The D_ features of technique k for paragraph i: row = its probabilities,
- * prev and next = its neighbours' (NULL at the ends), own = sum of row, x =
- * its repeat statistics (NULL: zeros; not read when D_ is US_STACK_D_V1), sp =
- * its span-tagger scores (read only when D_ is US_STACK_D_SPAN; NULL: none). */
-static void feat_row(const agg *a, const float *row, const float *prev, const float *next,
-                     double own, const float *x, const float *sp, size_t i, uint32_t k, int lang,
-                     int D_, double *f)
+/* Features 0-7 of technique k for paragraph i (the article context): row =
+ * its probabilities, prev and next = its neighbours' (NULL at the ends), own
+ * = sum of row. */
+static void feat_context(const agg *a, const float *row, const float *prev, const float *next,
+                         double own, size_t i, uint32_t k, double *f)
 {
     size_t n = a->n;
     double p = row[k];
@@ -70,15 +68,33 @@ static void feat_row(const agg *a, const float *row, const float *prev, const fl
     f[5] = own;
     f[6] = n > 1 ? (a->all - own) / (double)(n - 1) : 0.0;
     f[7] = a->log_n;
+}
+
+/* Features 20 to D_ - 1: x = the paragraph's repeat statistics (NULL: zeros;
+ * not read when D_ is US_STACK_D_V1), sp = its span-tagger scores (read only
+ * when D_ is US_STACK_D_SPAN; NULL: none), then the bias. */
+static void feat_tail(const float *x, const float *sp, uint32_t k, int D_, double *f)
+{
+    if (D_ >= US_STACK_D)
+        for (int j = 0; j < US_STACK_X; j++) f[20 + j] = x ? x[j] : 0.0;
+    if (D_ == US_STACK_D_SPAN) f[23] = sp ? sp[k] : US_SPAN_SCORE_NONE;
+    f[D_ - 1] = 1.0;
+}
+
+/* The D_ features of technique k for paragraph i: the context, the language
+ * one-hot (a uniform 1/6 for an unknown language) and its product with f[0],
+ * the tail. */
+static void feat_row(const agg *a, const float *row, const float *prev, const float *next,
+                     double own, const float *x, const float *sp, size_t i, uint32_t k, int lang,
+                     int D_, double *f)
+{
+    feat_context(a, row, prev, next, own, i, k, f);
     for (int j = 0; j < US_STACK_LANGS; j++) {
         double oh = lang >= 0 && lang < US_STACK_LANGS ? (j == lang) : 1.0 / US_STACK_LANGS;
         f[8 + j] = oh;
         f[14 + j] = f[0] * oh;
     }
-    if (D_ >= US_STACK_D)
-        for (int j = 0; j < US_STACK_X; j++) f[20 + j] = x ? x[j] : 0.0;
-    if (D_ == US_STACK_D_SPAN) f[23] = sp ? sp[k] : US_SPAN_SCORE_NONE;
-    f[D_ - 1] = 1.0;
+    feat_tail(x, sp, k, D_, f);
 }
 
 static double row_sum(const float *row, uint32_t L)
@@ -95,32 +111,18 @@ static double dot(const float *w, const double *f, int D_)
     return z;
 }
 
-/* w . f for the row feat_row() would build for a known language, without
- * building it: the same products added in the same order, less the other
+/* dot(w, feat_row(...)) for a known language, from the context and tail
+ * features alone: the same products added in the same order, less the other
  * languages' one-hot terms, which are exact zeros. Adding a zero leaves a
  * sum unchanged (but for the sign of a zero sum, which exp does not see),
  * so the probabilities are bit-identical to feat_row() + dot(). */
-static double z_one_lang(const agg *a, const float *row, const float *prev, const float *next,
-                         double own, const float *x, const float *sp, size_t i, uint32_t k,
-                         int lang, int D_, const float *w)
+static double dot_one_lang(const float *w, const double *f, int D_, int lang)
 {
-    size_t n = a->n;
-    double p = row[k], f0 = logit_clip(p);
     double z = 0;
-    z += (double)w[0] * f0;
-    z += (double)w[1] * logit_clip((n > 1 ? (a->tot[k] - p) / (double)(n - 1) : 0.0) + EPS);
-    z += (double)w[2] * (n > 1 ? (i == a->i1[k] ? a->top2[k] : a->top1[k]) : 0.0);
-    z += (double)w[3] * (prev ? prev[k] : 0.0);
-    z += (double)w[4] * (next ? next[k] : 0.0);
-    z += (double)w[5] * own;
-    z += (double)w[6] * (n > 1 ? (a->all - own) / (double)(n - 1) : 0.0);
-    z += (double)w[7] * a->log_n;
+    for (int j = 0; j < 8; j++) z += (double)w[j] * f[j];
     z += (double)w[8 + lang] * 1.0;
-    z += (double)w[14 + lang] * (f0 * 1.0);
-    if (D_ >= US_STACK_D)
-        for (int j = 0; j < US_STACK_X; j++) z += (double)w[20 + j] * (x ? x[j] : 0.0);
-    if (D_ == US_STACK_D_SPAN) z += (double)w[23] * (sp ? sp[k] : US_SPAN_SCORE_NONE);
-    z += (double)w[D_ - 1] * 1.0;
+    z += (double)w[14 + lang] * (f[0] * 1.0);
+    for (int j = 20; j < D_; j++) z += (double)w[j] * f[j];
     return z;
 }
 
@@ -150,7 +152,9 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
             const float *wk = w + (size_t)k * D_, *pv = i ? prev : NULL;
             double z;
             if (known) {
-                z = z_one_lang(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, wk);
+                feat_context(&a, cur, pv, next, own, i, k, f);
+                feat_tail(x, sp, k, (int)D_, f);
+                z = dot_one_lang(wk, f, (int)D_, lang);
             } else {
                 feat_row(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, f);
                 z = dot(wk, f, (int)D_);

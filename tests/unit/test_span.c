@@ -251,7 +251,7 @@ static void decode(const us_span_model *sm, us_text *t, const char *txt, uint32_
     memset(p, 0, sizeof *p);
     p->line = line + 1;
     p->techniques = techs;
-    assert_int_equal(us_span_decode(sm, t, 0, line, p, &err), US_OK);
+    assert_int_equal(us_span_decode(sm, t, 0, line, NULL, p, &err), US_OK);
 }
 
 /* ---- tagger ------------------------------------------------------------------ */
@@ -319,7 +319,7 @@ static void test_decoding_consistency(void **state)
     p.prob_text[5] = 0.5f;
     p.prob[5] = 0.9f;   /* the article-context probability does not enter */
     us_err err = {0};
-    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 0, &p, &err), US_OK);
+    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 0, NULL, &p, &err), US_OK);
     assert_true(p.n_spans >= 1);
     assert_float_equal(p.spans[0].confidence, 0.5f * c1, 1e-5);
     us_free(p.spans);
@@ -328,7 +328,7 @@ static void test_decoding_consistency(void **state)
     assert_int_equal(p.n_spans, 0);
     memset(&p, 0, sizeof p);
     p.techniques = techs;
-    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 99, &p, &err), US_EINVAL);
+    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 99, NULL, &p, &err), US_EINVAL);
     /* No model: no spans. */
     us_span_model none;
     memset(&none, 0, sizeof none);
@@ -399,7 +399,7 @@ static void test_span_scores_match_decoding(void **state)
     p1.techniques = p2.techniques = some;
     p1.prob_text[T_CUE1] = p2.prob_text[T_CUE1] = 0.8f;
     assert_int_equal(us_span_pass_decode(&fx->sm, &t, w, &p1, &err), US_OK);
-    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 1, &p2, &err), US_OK);
+    assert_int_equal(us_span_decode(&fx->sm, &t, 0, 1, NULL, &p2, &err), US_OK);
     assert_true(p1.n_spans >= 2);
     assert_int_equal(p1.n_spans, p2.n_spans);
     assert_memory_equal(p1.spans, p2.spans, p1.n_spans * sizeof *p1.spans);

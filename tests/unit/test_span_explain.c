@@ -306,7 +306,7 @@ static void test_cue_word_is_a_cue(void **state)
     us_para_result p;
     memset(&p, 0, sizeof p);
     p.techniques = 1u << TECH;
-    assert_int_equal(us_span_decode(&sm, &t, -1, 0, &p, &err), US_OK);
+    assert_int_equal(us_span_decode(&sm, &t, -1, 0, NULL, &p, &err), US_OK);
     assert_int_equal(p.n_spans, 1);
     assert_null(p.spans[0].cues);
     assert_int_equal(p.spans[0].end_byte - p.spans[0].start_byte, 7);

@@ -24,8 +24,8 @@ FUZZ_TARGETS   ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_COMMON := -std=c17 -O1 -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                -Iinclude -Isrc -Itests/fuzz -pthread $(FUZZ_DEFS)
-# Sources beyond the library that a target needs (the server's pure request parser).
-FUZZ_EXTRA_SRC := $(wildcard src/server/request.c)
+# Sources beyond the library that targets need (the server's request parser, batch lines).
+FUZZ_EXTRA_SRC := $(wildcard src/server/request.c src/cli/batch_line.c)
 FUZZ_LIB_SRC   := $(LIB_SRC) $(FUZZ_EXTRA_SRC)
 
 FUZZ_LIB_OBJ   := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/lib/%.o)

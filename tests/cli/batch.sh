@@ -98,6 +98,34 @@ expect_line 113 '^{"id":"doc0101",'
 sed -n '1,100p;113,512p' "$TMP/b2" | cmp -s - "$TMP/g2" ||
     fail "good lines around the bad ones differ from the good corpus output"
 
+# ---- what the line parser must not change silently ----------------------------------
+# Escaped member names are the members they spell; "\u0000" is kept; half a
+# surrogate pair is an error (the parser would decode it to '?'); a repeated
+# member unspin reads is an error, other repeats and any number pass verbatim.
+{
+    echo '{"\u0069d":"esc-id","te\u0078t":"Escaped names.","la\u006eg":"fr"}'
+    echo '{"id":"nul","text":"a\u0000b"}'
+    echo '{"id":"hi-only","text":"x \ud83d\u0041"}'
+    echo '{"id":"lo-only","text":"x \udc00"}'
+    echo '{"id":"pair","text":"x \ud83d\ude00 \\ud800"}'
+    echo '{"id":"lang2","text":"a","lang":"en","lang":"fr"}'
+    echo '{"id":"other2","text":"a","x":1,"x":2e999}'
+    echo '{"id":"trail","text":"a"} x'
+} >"$TMP/edge.jsonl"
+"$U" batch -q "$TMP/edge.jsonl" >"$TMP/edge" 2>/dev/null
+[ "$(lines "$TMP/edge")" = 8 ] || fail "edge lines: $(lines "$TMP/edge") lines out, expected 8"
+edge() {   # edge N PATTERN: line N of the edge output matches
+    sed -n "$1p" "$TMP/edge" | grep -q -- "$2" || fail "edge line $1: no '$2' in $(sed -n "$1p" "$TMP/edge" | head -c 200)"
+}
+edge 1 '^{"id":"esc-id","result":{"model":"[^"]*","lang":"fr","n_bytes":14,'
+edge 2 '^{"id":"nul","result":{"model":"[^"]*","lang":"[a-z]*","n_bytes":3,'
+edge 3 '^{"id":null,"error":".*:3: invalid JSON at byte 26: .*surrogate'
+edge 4 '^{"id":null,"error":".*:4: invalid JSON at byte 26: .*surrogate'
+edge 5 '^{"id":"pair","result":{"model":"[^"]*","lang":"[a-z]*","n_bytes":13,'
+edge 6 '^{"id":null,"error":".*:6: invalid JSON.*duplicate member \\"lang\\""}$'
+edge 7 '^{"id":"other2","x":1,"x":2e999,"result":{'
+edge 8 '^{"id":null,"error":".*:8: invalid JSON.*trailing garbage'
+
 # ---- stdin, several files, last line without '\n' ------------------------------
 "$U" batch -q --jobs 2 <"$TMP/good.jsonl" >"$TMP/s" || fail "stdin: exit $?"
 cmp -s "$TMP/s" "$TMP/g2" || fail "stdin output differs from the file output"

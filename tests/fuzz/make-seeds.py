@@ -122,3 +122,27 @@ REQ = {
 }
 for k, (opt, body) in REQ.items():
     write("request", k, bytes([opt]) + body)
+
+# fuzz_batch_line: byte 0 = options (bit 0 explain, bit 1 default language "en"), then one line.
+LINES = {
+    "basic": b'{"id":"a1","text":"They lie!\\nC\'est une farce.","lang":"fr","src":{"k":[1,2.5]}}',
+    "escaped-names": b'{"\\u0069d":7,"te\\u0078t":"Escaped names.","la\\u006eg":null}',
+    "nul-pair": '{"id":1,"text":"a\\u0000b \\ud83d\\ude00 \u00e9"}'.encode(),
+    "lone-surrogates": b'{"id":2,"text":"x \\ud83d\\u0041 \\udc00 \\\\ud800"}',
+    "dup-text": b'{"id":3,"text":"a","text":"b"}',
+    "dup-other": b'{"id":4,"text":"a","x":1,"x":1e999}',
+    "not-object": b'["text","x"]',
+    "trailing": b'{"id":5,"text":"a"} x',
+    "truncated": b'{"id":6,"text":"unterminated',
+    "bad-types": b'{"id":[1,{"a":null}],"text":5,"lang":true}',
+    "deep": b'{"id":8,"d":' + b"[" * 300 + b"]" * 300 + b',"text":"deep"}',
+    "blank": b"   \t ",
+    "raw-bad-utf8": b'{"id":9,"text":"bad \xff byte"}',
+    "no-id": b'{"text":"no id","result":"old","error":"old"}',
+    # found by fuzzing: yajl takes \f for white space, the raw scanner did not;
+    # jansson takes a raw NUL after a number (the target's differential check)
+    "regress-formfeed-whitespace": b'{"id":4,"x"\x0c\x0c:[1,\x0c2],"text":"a"}',
+    "regress-raw-nul-after-number": b'{"id":9\x00,"text":"x"}',
+}
+for i, (k, line) in enumerate(LINES.items()):
+    write("batch_line", k, bytes([i % 4]) + line)

@@ -79,6 +79,8 @@ typedef struct us_tokfeat us_tokfeat;   /* per-token cache entry (featurize.c) *
 typedef struct us_fz {
     us_feat_cfg cfg;
     us_feat *acc; uint32_t n_acc, cap_acc;   /* text features merged so far (raw sums) */
+    uint32_t fast_n;              /* push_idx's fast path holds while n_acc < fast_n (room in
+                                     acc and the table, no names); 0 = ask the slow path */
     uint32_t *acc_name;           /* explain: (cap_acc) name offset of each entry, or ~0 */
     us_fz_slot *slot;             /* open-addressing table (cap_slot entries, power of two),
                                      sized to the distinct features so it stays in cache */

@@ -111,6 +111,7 @@ void us_fz_reset(us_fz *fz)
         }
     }
     fz->n_acc = 0;
+    fz->fast_n = 0;
     fz->n_fixed = 0;
     fz->lin_w2 = 0;
     fz->oom = 0;
@@ -196,10 +197,19 @@ static uint32_t keep_name(us_fz *fz, const char *name, size_t name_len)
     return off;
 }
 
-/* push_idx's whole path: grows the table and the entries as needed and keeps
- * names in explain mode. */
+static void push_idx_all(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len);
+
+/* push_idx's whole path, which also sets the bound of the fast one: grows the
+ * table and the entries as needed and keeps names in explain mode. */
 __attribute__((noinline))
 static void push_idx_slow(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
+{
+    push_idx_all(fz, idx, w, name, name_len);
+    uint32_t room = fz->cap_slot / 2 < fz->cap_acc ? fz->cap_slot / 2 : fz->cap_acc;
+    fz->fast_n = fz->explain || fz->oom ? 0 : room;
+}
+
+static void push_idx_all(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
 {
     if (fz->oom) return;
     if ((fz->n_acc + 1) * 2 > fz->cap_slot && slot_grow(fz) != US_OK) { fz->oom = 1; return; }
@@ -231,8 +241,7 @@ static void push_idx_slow(us_fz *fz, uint32_t idx, float w, const char *name, si
 __attribute__((always_inline))
 static inline void push_idx(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
 {
-    if (__builtin_expect(fz->oom | ((fz->n_acc + 1) * 2 > fz->cap_slot) |
-                         (fz->n_acc == fz->cap_acc) | (fz->explain && name), 0)) {
+    if (__builtin_expect(fz->n_acc >= fz->fast_n, 0)) {
         push_idx_slow(fz, idx, w, name, name_len);
         return;
     }

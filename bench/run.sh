@@ -92,10 +92,13 @@ measure2() {
     row "$label" "$best" "$peak"
 }
 for task in genre framing techniques; do
-    measure "predict $task (1 core)" $U predict -q --task $task --lang LANG DIR
+    measure "predict $task (1 core)" $U predict -q --jobs 1 --task $task --lang LANG DIR
 done | tee "$tmp/predict.txt"
-measure2 "predict techniques (2 cores)" $U predict -q --task techniques --lang LANG DIR
-measure2 "predict genre (2 cores)" $U predict -q --task genre --lang LANG DIR
+measure2 "predict techniques (2 cores)" $U predict -q --jobs 1 --task techniques --lang LANG DIR
+measure2 "predict genre (2 cores)" $U predict -q --jobs 1 --task genre --lang LANG DIR
+# One process per language using both cores (--jobs 2): one model load, no process pairs.
+measure "predict techniques --jobs 2" $U predict -q --jobs 2 --task techniques --lang LANG DIR
+measure "predict genre --jobs 2" $U predict -q --jobs 2 --task genre --lang LANG DIR
 # analyze reads one article per call: this row is a process (and model load) per article.
 start=$(date +%s.%N)
 for l in $langs; do

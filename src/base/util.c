@@ -1,5 +1,7 @@
 /* util.c -- checksums, hashing, PRNG, logging and whole-file reads. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include "base.h"
@@ -8,7 +10,7 @@
 /* ---- CRC-32C (Castagnoli), reflected, table-driven ---------------------- */
 
 static uint32_t crc_table[256];
-static int crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -17,7 +19,6 @@ static void crc_init(void)
         for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
         crc_table[i] = c;
     }
-    crc_ready = 1;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -97,7 +98,7 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
 #ifdef HAVE_CRC32C_HW
     if (__builtin_cpu_supports("sse4.2")) return ~crc32c_hw(crc, s, n);
 #endif
-    if (!crc_ready) crc_init();   /* idempotent: a race writes the same values */
+    pthread_once(&crc_once, crc_init);   /* threads of batch and serve share the table */
     while (n--) crc = crc_table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
@@ -105,12 +106,16 @@ uint32_t us_crc32c(uint32_t crc, const void *p, size_t n)
 int us_cpu_avx2(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static int cached = -1;   /* benign race: every thread computes the same value */
-    if (cached < 0) {
+    /* Atomic (relaxed: a plain load on x86) because threads ask at once; each
+     * computes the same value, so no ordering is needed. */
+    static _Atomic int cached = -1;
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+        v = __builtin_cpu_supports("avx2") ? 1 : 0;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
     }
-    return cached;
+    return v;
 #else
     return 0;
 #endif

@@ -54,6 +54,22 @@ for task in genre framing techniques; do
         --pred "$tmp/pred-$task.txt" >"$tmp/eval-$task.txt" 2>"$tmp/eval-$task.err" ||
         fail "eval $task exited $?"
 done
+# --jobs: the same rows in the same order, the same errors and exit status, for 1 and 3 threads
+cp -r "$tmp/data/en/train-articles-subtask-3" "$tmp/jobs"
+printf 'bad \377 byte\n' >"$tmp/jobs/article999999.txt"
+for fmt in semeval jsonl; do
+    for j in 1 3; do
+        rc=0; "$U" predict -j $j --format $fmt --task techniques --lang en --model "$tmp/a.usm" \
+            "$tmp/jobs" >"$tmp/jobs-$j.out" 2>"$tmp/jobs-$j.err" || rc=$?
+        [ "$rc" = 1 ] || fail "predict -j $j ($fmt) with a bad file: exit $rc, expected 1"
+    done
+    cmp -s "$tmp/jobs-1.out" "$tmp/jobs-3.out" || fail "predict -j 1 and -j 3 ($fmt) print different rows"
+    cmp -s "$tmp/jobs-1.err" "$tmp/jobs-3.err" || fail "predict -j 1 and -j 3 ($fmt) report differently"
+done
+grep -q 'article999999.txt: invalid UTF-8' "$tmp/jobs-3.err" || fail "predict -j 3: bad file not named"
+[ "$(grep -c '"error"' "$tmp/jobs-3.out")" = 1 ] || fail "predict -j 3 jsonl: no error line for the bad file"
+[ "$(wc -l <"$tmp/jobs-3.out")" = 25 ] || fail "predict -j 3 jsonl: $(wc -l <"$tmp/jobs-3.out") lines, expected 25"
+
 # one row per non-empty line: 4 per article (title + 3 body lines), 24 articles
 [ "$(wc -l <"$tmp/pred-techniques.txt")" = 96 ] ||
     fail "techniques: $(wc -l <"$tmp/pred-techniques.txt") rows, expected 96"

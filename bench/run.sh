@@ -118,18 +118,24 @@ with open(out, "w") as f:
             text = open(os.path.join(d, name), encoding="utf-8", errors="replace").read()
             f.write(json.dumps({"id": name, "lang": l, "text": text}, ensure_ascii=False) + "\n")
 PY
-for j in 1 2; do
-    best=""; best_cpu=""; peak=0
+# batch over the corpus in one process, best of the rounds: label, then batch's options.
+measure_batch() {
+    local label=$1; shift
+    local best="" best_cpu="" peak=0 r
     for r in $(seq "$rounds"); do
-        /usr/bin/time -f "%e %M %U %S" -o "$tmp/t" $U batch -q --jobs $j "$tmp/corpus.jsonl" > "$tmp/out.jsonl"
+        /usr/bin/time -f "%e %M %U %S" -o "$tmp/t" $U batch -q "$@" "$tmp/corpus.jsonl" > "$tmp/out.jsonl"
         read -r s k u y < "$tmp/t"
         best=$(awk -v a="${best:-$s}" -v b="$s" 'BEGIN{print (b < a ? b : a)}')
         best_cpu=$(awk -v a="${best_cpu:-999999}" -v b="$u" -v c="$y" 'BEGIN{print (b + c < a ? b + c : a)}')
         [ "$k" -gt "$peak" ] && peak=$k
     done
-    row "batch --jobs $j, full analysis" "$best" "$peak" "$best_cpu"
-done
-[ "$(wc -l < "$tmp/out.jsonl")" -eq "$n_art" ] || echo "bench: WARNING: batch lines out != in"
+    [ "$(wc -l < "$tmp/out.jsonl")" -eq "$n_art" ] || echo "bench: WARNING: batch lines out != in"
+    row "$label" "$best" "$peak" "$best_cpu"
+}
+measure_batch "batch --jobs 1, full analysis" --jobs 1
+measure_batch "batch --jobs 2, full analysis" --jobs 2
+# Paragraph-level prediction alone in one process on both cores.
+measure_batch "batch --jobs 2 --task techniques" --jobs 2 --task techniques
 ./build/bench_load models/default.usm 50 | awk '{printf "model load: %.2f ms mean, %.2f ms best (50 loads)\n", $2, $3}'
 # Where full analysis spends its time: each stage of us_analyze on the same
 # articles in one process (CPU time, best of the rounds).

@@ -111,6 +111,8 @@ typedef struct us_analysis {
     size_t n_words;                          /* word tokens: with none (an empty or
                                                 punctuation-only text) genre and
                                                 frames are not predicted */
+    int tasks;                               /* the tasks asked (US_DO_* bits): the
+                                                JSON shows the others as null */
 } us_analysis;
 
 enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8 };

@@ -42,6 +42,7 @@ typedef struct batch_opts {
     const us_model *model;
     const char *lang;     /* default language when a line has none (may be NULL) */
     int explain;
+    int tasks;            /* US_DO_* bits, 0 = all */
 } batch_opts;
 
 /* Finds the raw bytes of the output id of a line: the "id" member of a valid

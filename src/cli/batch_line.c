@@ -388,7 +388,7 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
         put_error(out, id, id_len, where, msg);
         return out->oom ? -1 : 0;
     }
-    us_analyze_opts ao = {lang, o->explain, 0};
+    us_analyze_opts ao = {lang, o->explain, o->tasks};
     us_analysis *a = NULL;
     us_err err = {0};
     char *res = NULL;

@@ -269,6 +269,9 @@ static void usage(FILE *f)
         "  --model MODEL     model file (default: the shipped model)\n"
         "  --lang LANG       language of lines without \"lang\" (default: unknown)\n"
         "  --explain         add the top cues behind each decision\n"
+        "  --task LIST       what to analyse, comma-separated: genre, framing, techniques,\n"
+        "                    spans (techniques with their spans) or all (default); the\n"
+        "                    others are null in the result\n"
         "  --resume OUT      skip lines whose output is already in OUT (a partial last\n"
         "                    line there is dropped) and append to OUT instead of stdout\n"
         "  -q, --quiet       no progress or summary on stderr\n"
@@ -279,7 +282,26 @@ static void usage(FILE *f)
         "still written, as error lines) or on an I/O or model error, 2 on a usage error.\n");
 }
 
-enum { OPT_MODEL = 256, OPT_RESUME, OPT_EXPLAIN, OPT_LANG };
+enum { OPT_MODEL = 256, OPT_RESUME, OPT_EXPLAIN, OPT_LANG, OPT_TASK };
+
+/* "genre,techniques" -> US_DO_* bits; -1 on an unknown name. */
+static int parse_tasks(const char *s)
+{
+    static const struct { const char *name; int bits; } names[] = {
+        {"genre", US_DO_GENRE}, {"framing", US_DO_FRAMES}, {"techniques", US_DO_TECHNIQUES},
+        {"spans", US_DO_TECHNIQUES | US_DO_SPANS}, {"all", 15}};
+    int tasks = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        int bits = -1;
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i].name) == n && !strncmp(s, names[i].name, n)) bits = names[i].bits;
+        if (bits < 0) return -1;
+        tasks |= bits;
+        s += n + (s[n] == ',');
+    }
+    return tasks ? tasks : -1;
+}
 
 static long default_jobs(void)
 {
@@ -292,11 +314,12 @@ int cmd_batch(int argc, char **argv)
     static const struct option lopts[] = {
         {"jobs", required_argument, 0, 'j'}, {"model", required_argument, 0, OPT_MODEL},
         {"resume", required_argument, 0, OPT_RESUME}, {"explain", no_argument, 0, OPT_EXPLAIN},
-        {"lang", required_argument, 0, OPT_LANG}, {"quiet", no_argument, 0, 'q'},
+        {"lang", required_argument, 0, OPT_LANG}, {"task", required_argument, 0, OPT_TASK},
+        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *resume_path = NULL, *lang = NULL;
     long jobs = 0;
-    int explain = 0, c;
+    int explain = 0, tasks = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hqj:", lopts, NULL)) != -1) {
         switch (c) {
@@ -313,6 +336,13 @@ int cmd_batch(int argc, char **argv)
         case OPT_RESUME: resume_path = optarg; break;
         case OPT_EXPLAIN: explain = 1; break;
         case OPT_LANG: lang = optarg; break;
+        case OPT_TASK:
+            if ((tasks = parse_tasks(optarg)) < 0) {
+                cli_error("--task takes genre, framing, techniques, spans or all, "
+                          "comma-separated, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
@@ -331,7 +361,7 @@ int cmd_batch(int argc, char **argv)
         }
         total_bytes += (uint64_t)st.st_size;
     }
-    us_model *m = cli_load_model(model_path);
+    us_model *m = tasks ? cli_load_model_for(model_path, tasks) : cli_load_model(model_path);
     if (!m) return EXIT_RUNTIME;
     us_err err = {0};
 
@@ -360,6 +390,7 @@ int cmd_batch(int argc, char **argv)
     p.opts.model = m;
     p.opts.lang = lang;
     p.opts.explain = explain;
+    p.opts.tasks = tasks;
     int rc = EXIT_OK;
     p.ring = us_calloc(p.n_slots, sizeof *p.ring);
     pthread_t *workers = us_calloc((size_t)jobs, sizeof *workers);

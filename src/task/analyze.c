@@ -164,6 +164,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     if (!a) return us_err_set(err, US_ENOMEM, "out of memory");
     snprintf(a->lang, sizeof a->lang, "%s", lang >= 0 ? us_lang_codes[lang] : "xx");
     a->genre = -1;
+    a->tasks = tasks;
     us_scratch *sc = us_scratch_get(m);
     if (!sc) { us_free(a); return us_err_set(err, US_ENOMEM, "out of memory"); }
     us_text *tp = &sc->t;
@@ -363,19 +364,32 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
     } else {
         us_buf_puts(&b, ",\"genre\":null");
     }
-    us_buf_puts(&b, ",\"frames\":[");
+    /* A task that was not asked for (us_analyze_opts.tasks) is null, so that
+     * "no frame found" and "frames not looked for" read differently. */
+    int tasks = a->tasks ? a->tasks : 15;
     int first = 1;
-    for (int l = 0; l < US_N_FRAME_LABELS; l++) {
-        if (!(a->frames >> l & 1u)) continue;
-        json_label(&b, !first, us_label_name(1, l), a->frame_prob[l]);
-        json_cues(&b, a->frame_cues[l]);
+    if (tasks & US_DO_FRAMES) {
+        us_buf_puts(&b, ",\"frames\":[");
+        for (int l = 0; l < US_N_FRAME_LABELS; l++) {
+            if (!(a->frames >> l & 1u)) continue;
+            json_label(&b, !first, us_label_name(1, l), a->frame_prob[l]);
+            json_cues(&b, a->frame_cues[l]);
+            us_buf_putc(&b, '}');
+            first = 0;
+        }
+        us_buf_puts(&b, "],\"frame_probs\":{");
+        for (int l = 0; l < US_N_FRAME_LABELS; l++)
+            json_num(&b, l > 0, us_label_name(1, l), a->frame_prob[l]);
         us_buf_putc(&b, '}');
-        first = 0;
+    } else {
+        us_buf_puts(&b, ",\"frames\":null,\"frame_probs\":null");
     }
-    us_buf_puts(&b, "],\"frame_probs\":{");
-    for (int l = 0; l < US_N_FRAME_LABELS; l++)
-        json_num(&b, l > 0, us_label_name(1, l), a->frame_prob[l]);
-    us_buf_puts(&b, "},\"paragraphs\":[");
+    if (!(tasks & US_DO_TECHNIQUES)) {
+        us_buf_puts(&b, ",\"paragraphs\":null}");
+        if (b.oom) { us_buf_fini(&b); return NULL; }
+        return b.data;
+    }
+    us_buf_puts(&b, ",\"paragraphs\":[");
     for (size_t i = 0; i < a->n_paras; i++) {
         const us_para_result *p = &a->paras[i];
         us_buf_puts(&b, i ? ",{\"line\":" : "{\"line\":");
@@ -395,6 +409,10 @@ char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text
             }
             us_buf_putc(&b, '}');
             first = 0;
+        }
+        if (!(tasks & US_DO_SPANS)) {
+            us_buf_puts(&b, "],\"spans\":null}");
+            continue;
         }
         us_buf_puts(&b, "],\"spans\":[");
         for (size_t s = 0; s < p->n_spans; s++) {

@@ -126,6 +126,27 @@ edge 6 '^{"id":null,"error":".*:6: invalid JSON.*duplicate member \\"lang\\""}$'
 edge 7 '^{"id":"other2","x":1,"x":2e999,"result":{'
 edge 8 '^{"id":null,"error":".*:8: invalid JSON.*trailing garbage'
 
+# ---- --task: only the asked tasks, the same values as a full analysis, the rest null ----
+"$U" batch -q --jobs 2 --task techniques "$TMP/good.jsonl" >"$TMP/t-tech" || fail "--task techniques: exit $?"
+"$U" batch -q --jobs 2 --task genre,framing "$TMP/good.jsonl" >"$TMP/t-gf" || fail "--task genre,framing: exit $?"
+"$U" batch -q --jobs 1 --task spans "$TMP/good.jsonl" >"$TMP/t-spans" || fail "--task spans: exit $?"
+python3 - "$TMP/g2" "$TMP/t-tech" "$TMP/t-gf" "$TMP/t-spans" <<'PY' || fail "--task outputs disagree with the full analysis"
+import json, sys
+full, tech, gf, spans = ([json.loads(l) for l in open(p)] for p in sys.argv[1:5])
+assert len(full) == len(tech) == len(gf) == len(spans) == 500
+for f, t, g, s in zip(full, tech, gf, spans):
+    F, T, G, S = f["result"], t["result"], g["result"], s["result"]
+    assert f["id"] == t["id"] == g["id"] == s["id"]
+    assert T["genre"] is None and T["frames"] is None and T["frame_probs"] is None
+    assert [p["techniques"] for p in T["paragraphs"]] == [p["techniques"] for p in F["paragraphs"]]
+    assert all(p["spans"] is None for p in T["paragraphs"])
+    assert (G["genre"], G["frames"], G["frame_probs"]) == (F["genre"], F["frames"], F["frame_probs"])
+    assert G["paragraphs"] is None
+    assert S["genre"] is None and S["paragraphs"] == F["paragraphs"]
+PY
+rc=0; "$U" batch -q --task genre,bogus "$TMP/good.jsonl" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--task with an unknown name: exit $rc, expected 2"
+
 # ---- stdin, several files, last line without '\n' ------------------------------
 "$U" batch -q --jobs 2 <"$TMP/good.jsonl" >"$TMP/s" || fail "stdin: exit $?"
 cmp -s "$TMP/s" "$TMP/g2" || fail "stdin output differs from the file output"

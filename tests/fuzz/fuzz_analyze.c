@@ -9,7 +9,8 @@
  * US_EUTF8 and nothing else fails but US_ENOMEM/US_ETOOBIG; paragraphs are
  * ordered non-empty lines inside the text; probabilities are in [0, 1];
  * spans have cues exactly with explain; the JSON is valid (parsed with
- * jansson) and has one entry per paragraph.
+ * jansson), has one entry per paragraph, and shows exactly the tasks not
+ * asked for as null.
  * Never prints. */
 #include <stdint.h>
 #include <stddef.h>
@@ -102,8 +103,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_error_t jerr;
         json_t *root = json_loads(js, JSON_ALLOW_NUL, &jerr);
         CHECK(root != NULL);
+        /* A task not asked for is null; the others are there. */
+        int tasks = opts.tasks ? opts.tasks : 15;
         json_t *paras = json_object_get(root, "paragraphs");
-        CHECK(json_is_array(paras) && json_array_size(paras) == a->n_paras);
+        if (tasks & US_DO_TECHNIQUES)
+            CHECK(json_is_array(paras) && json_array_size(paras) == a->n_paras);
+        else
+            CHECK(json_is_null(paras) && a->n_paras == 0);
+        CHECK(json_is_null(json_object_get(root, "frames")) == !(tasks & US_DO_FRAMES));
+        CHECK(json_is_null(json_object_get(root, "frame_probs")) == !(tasks & US_DO_FRAMES));
+        for (size_t i = 0; i < json_array_size(paras); i++)
+            CHECK(json_is_null(json_object_get(json_array_get(paras, i), "spans")) ==
+                  !(tasks & US_DO_SPANS));
         CHECK(json_integer_value(json_object_get(root, "n_bytes")) == (json_int_t)len);
         json_decref(root);
         us_free_string(js);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 #include "cli/batch.h"
+#include "task/analyze.h"
 #include "text/text.h"
 
 /* ---- raw member scanner (input already validated by yajl) --------------- */
@@ -391,16 +392,13 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
     us_analyze_opts ao = {lang, o->explain, o->tasks};
     us_analysis *a = NULL;
     us_err err = {0};
-    char *res = NULL;
     rc = us_analyze(o->model, r.text, r.text_len, &ao, &a, &err);
-    if (rc == US_OK && !(res = us_analysis_json(o->model, a, r.text, r.text_len)))
-        rc = us_err_set(&err, US_ENOMEM, "out of memory");
-    us_analysis_free(a);
     if (rc != US_OK) {
         record_fini(&r);
         put_error(out, id, id_len, where, err.msg);
         return rc == US_ENOMEM || out->oom ? -1 : 0;
     }
+    size_t start = out->len;
     us_buf_puts(out, "{\"id\":");
     if (id) us_buf_append(out, id, id_len);
     else us_buf_puts(out, "null");
@@ -414,10 +412,17 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
         us_buf_putc(out, ':');
         us_buf_append(out, line + vo, vl);
     }
-    record_fini(&r);
     us_buf_puts(out, ",\"result\":");
-    us_buf_puts(out, res);
+    us_analysis_json_append(o->model, a, r.text, r.text_len, out);   /* straight into the line */
     us_buf_puts(out, "}\n");
-    us_free_string(res);
-    return out->oom ? -1 : 1;
+    us_analysis_free(a);
+    record_fini(&r);
+    if (out->oom) {   /* drop the partial line and say so, if there is room for that */
+        out->len = start;
+        out->oom = 0;
+        if (out->data) out->data[start] = '\0';
+        put_error(out, id, id_len, where, "out of memory");
+        return -1;
+    }
+    return 1;
 }

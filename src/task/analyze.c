@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "task/analyze.h"
 #include "task/model.h"
 #include "task/span.h"
 #include "task/span_explain.h"
@@ -344,97 +345,103 @@ static void json_label(us_buf *b, int comma, const char *name, double p)
     json_num(b, 1, "confidence", p);
 }
 
-char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text, size_t len)
+int us_analysis_json_append(const us_model *m, const us_analysis *a, const char *text, size_t len,
+                            us_buf *out)
 {
-    us_buf b;
-    us_buf_init(&b);
-    us_buf_puts(&b, "{\"model\":\"");
-    us_buf_json_str(&b, m->version, strlen(m->version));
-    us_buf_printf(&b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu,"
+    us_buf *b = out;
+    us_buf_puts(b, "{\"model\":\"");
+    us_buf_json_str(b, m->version, strlen(m->version));
+    us_buf_printf(b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu,"
                   "\"n_words\":%zu", a->lang, a->n_bytes, a->n_cps, a->n_lines, a->n_words);
     if (a->genre >= 0) {
-        us_buf_puts(&b, ",\"genre\":");
-        json_label(&b, 0, us_label_name(0, a->genre), a->genre_prob[a->genre]);
-        us_buf_puts(&b, ",\"probs\":{");
+        us_buf_puts(b, ",\"genre\":");
+        json_label(b, 0, us_label_name(0, a->genre), a->genre_prob[a->genre]);
+        us_buf_puts(b, ",\"probs\":{");
         for (int l = 0; l < US_N_GENRE_LABELS; l++)
-            json_num(&b, l > 0, us_label_name(0, l), a->genre_prob[l]);
-        us_buf_putc(&b, '}');
-        json_cues(&b, a->genre_cues);
-        us_buf_putc(&b, '}');
+            json_num(b, l > 0, us_label_name(0, l), a->genre_prob[l]);
+        us_buf_putc(b, '}');
+        json_cues(b, a->genre_cues);
+        us_buf_putc(b, '}');
     } else {
-        us_buf_puts(&b, ",\"genre\":null");
+        us_buf_puts(b, ",\"genre\":null");
     }
     /* A task that was not asked for (us_analyze_opts.tasks) is null, so that
      * "no frame found" and "frames not looked for" read differently. */
     int tasks = a->tasks ? a->tasks : 15;
     int first = 1;
     if (tasks & US_DO_FRAMES) {
-        us_buf_puts(&b, ",\"frames\":[");
+        us_buf_puts(b, ",\"frames\":[");
         for (int l = 0; l < US_N_FRAME_LABELS; l++) {
             if (!(a->frames >> l & 1u)) continue;
-            json_label(&b, !first, us_label_name(1, l), a->frame_prob[l]);
-            json_cues(&b, a->frame_cues[l]);
-            us_buf_putc(&b, '}');
+            json_label(b, !first, us_label_name(1, l), a->frame_prob[l]);
+            json_cues(b, a->frame_cues[l]);
+            us_buf_putc(b, '}');
             first = 0;
         }
-        us_buf_puts(&b, "],\"frame_probs\":{");
+        us_buf_puts(b, "],\"frame_probs\":{");
         for (int l = 0; l < US_N_FRAME_LABELS; l++)
-            json_num(&b, l > 0, us_label_name(1, l), a->frame_prob[l]);
-        us_buf_putc(&b, '}');
+            json_num(b, l > 0, us_label_name(1, l), a->frame_prob[l]);
+        us_buf_putc(b, '}');
     } else {
-        us_buf_puts(&b, ",\"frames\":null,\"frame_probs\":null");
+        us_buf_puts(b, ",\"frames\":null,\"frame_probs\":null");
     }
     if (!(tasks & US_DO_TECHNIQUES)) {
-        us_buf_puts(&b, ",\"paragraphs\":null}");
-        if (b.oom) { us_buf_fini(&b); return NULL; }
-        return b.data;
+        us_buf_puts(b, ",\"paragraphs\":null}");
+        return b->oom ? US_ENOMEM : US_OK;
     }
-    us_buf_puts(&b, ",\"paragraphs\":[");
+    us_buf_puts(b, ",\"paragraphs\":[");
     for (size_t i = 0; i < a->n_paras; i++) {
         const us_para_result *p = &a->paras[i];
-        us_buf_puts(&b, i ? ",{\"line\":" : "{\"line\":");
-        us_buf_uint(&b, p->line);
-        json_uint(&b, "start_cp", p->start_cp);
-        json_uint(&b, "end_cp", p->end_cp);
-        json_uint(&b, "start_byte", p->start_byte);
-        json_uint(&b, "end_byte", p->end_byte);
-        us_buf_puts(&b, ",\"techniques\":[");
+        us_buf_puts(b, i ? ",{\"line\":" : "{\"line\":");
+        us_buf_uint(b, p->line);
+        json_uint(b, "start_cp", p->start_cp);
+        json_uint(b, "end_cp", p->end_cp);
+        json_uint(b, "start_byte", p->start_byte);
+        json_uint(b, "end_byte", p->end_byte);
+        us_buf_puts(b, ",\"techniques\":[");
         first = 1;
         for (int k = 0; k < US_N_TECH_LABELS; k++) {
             if (!(p->techniques >> k & 1u)) continue;
-            json_label(&b, !first, us_label_name(2, k), p->prob[k]);
+            json_label(b, !first, us_label_name(2, k), p->prob[k]);
             if (p->cues) {
-                json_num(&b, 1, "text_confidence", p->prob_text[k]);
-                json_cues(&b, p->cues + k * US_TOP_CUES);
+                json_num(b, 1, "text_confidence", p->prob_text[k]);
+                json_cues(b, p->cues + k * US_TOP_CUES);
             }
-            us_buf_putc(&b, '}');
+            us_buf_putc(b, '}');
             first = 0;
         }
         if (!(tasks & US_DO_SPANS)) {
-            us_buf_puts(&b, "],\"spans\":null}");
+            us_buf_puts(b, "],\"spans\":null}");
             continue;
         }
-        us_buf_puts(&b, "],\"spans\":[");
+        us_buf_puts(b, "],\"spans\":[");
         for (size_t s = 0; s < p->n_spans; s++) {
             const us_span_result *sp = &p->spans[s];
-            us_buf_puts(&b, s ? ",{\"technique\":\"" : "{\"technique\":\"");
-            us_buf_puts(&b, us_label_name(2, sp->technique));
-            us_buf_putc(&b, '"');
-            json_uint(&b, "start_cp", sp->start_cp);
-            json_uint(&b, "end_cp", sp->end_cp);
-            json_uint(&b, "start_byte", sp->start_byte);
-            json_uint(&b, "end_byte", sp->end_byte);
-            json_num(&b, 1, "confidence", sp->confidence);
-            us_buf_puts(&b, ",\"text\":\"");
+            us_buf_puts(b, s ? ",{\"technique\":\"" : "{\"technique\":\"");
+            us_buf_puts(b, us_label_name(2, sp->technique));
+            us_buf_putc(b, '"');
+            json_uint(b, "start_cp", sp->start_cp);
+            json_uint(b, "end_cp", sp->end_cp);
+            json_uint(b, "start_byte", sp->start_byte);
+            json_uint(b, "end_byte", sp->end_byte);
+            json_num(b, 1, "confidence", sp->confidence);
+            us_buf_puts(b, ",\"text\":\"");
             if (sp->end_byte <= len && sp->start_byte <= sp->end_byte)
-                us_buf_json_str(&b, text + sp->start_byte, sp->end_byte - sp->start_byte);
-            us_buf_putc(&b, '"');
-            if (sp->cues) json_cues(&b, sp->cues);
-            us_buf_putc(&b, '}');
+                us_buf_json_str(b, text + sp->start_byte, sp->end_byte - sp->start_byte);
+            us_buf_putc(b, '"');
+            if (sp->cues) json_cues(b, sp->cues);
+            us_buf_putc(b, '}');
         }
-        us_buf_puts(&b, "]}");
+        us_buf_puts(b, "]}");
     }
-    us_buf_puts(&b, "]}");
-    if (b.oom) { us_buf_fini(&b); return NULL; }
+    us_buf_puts(b, "]}");
+    return b->oom ? US_ENOMEM : US_OK;
+}
+
+char *us_analysis_json(const us_model *m, const us_analysis *a, const char *text, size_t len)
+{
+    us_buf b;
+    us_buf_init(&b);
+    if (us_analysis_json_append(m, a, text, len, &b) != US_OK) { us_buf_fini(&b); return NULL; }
     return b.data;
 }

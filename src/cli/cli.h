@@ -48,5 +48,9 @@ struct us_model;
 struct us_model *cli_load_model(const char *path);
 /* The same, reading only what analyses with these us_analyze_opts.tasks need. */
 struct us_model *cli_load_model_for(const char *path, int tasks);
+/* Worker threads when --jobs is not given: the online CPUs, 1 to 64. */
+long cli_default_jobs(void);
+/* Parses --jobs N (1..max) into *out; 0, or -1 after printing the error. */
+int cli_parse_jobs(const char *s, long max, long *out);
 
 #endif

@@ -303,12 +303,6 @@ static int parse_tasks(const char *s)
     return tasks ? tasks : -1;
 }
 
-static long default_jobs(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : n;
-}
-
 int cmd_batch(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -323,15 +317,9 @@ int cmd_batch(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "hqj:", lopts, NULL)) != -1) {
         switch (c) {
-        case 'j': {
-            char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || end == optarg || jobs < 1 || jobs > 1024) {
-                cli_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
+        case 'j':
+            if (cli_parse_jobs(optarg, 1024, &jobs)) return EXIT_USAGE;
             break;
-        }
         case OPT_MODEL: model_path = optarg; break;
         case OPT_RESUME: resume_path = optarg; break;
         case OPT_EXPLAIN: explain = 1; break;
@@ -348,7 +336,7 @@ int cmd_batch(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (!jobs) jobs = default_jobs();
+    if (!jobs) jobs = cli_default_jobs();
     static char *stdin_only[] = {"-"};
     char **paths = optind < argc ? argv + optind : stdin_only;
     size_t n_paths = optind < argc ? (size_t)(argc - optind) : 1;

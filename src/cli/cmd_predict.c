@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli/cli.h"
 #include "cli/input.h"
 #include "task/taxonomy.h"
@@ -243,15 +242,9 @@ int cmd_predict(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "hqj:", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': {
-            char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || end == optarg || jobs < 1 || jobs > 64) {
-                cli_error("--jobs takes a number from 1 to 64, not '%s'", optarg);
-                return EXIT_USAGE;
-            }
+        case 'j':
+            if (cli_parse_jobs(optarg, 64, &jobs)) return EXIT_USAGE;
             break;
-        }
         case OPT_TASK:
             task = us_task_from_name(optarg);
             if (task < 0) { cli_error("unknown task '%s' (genre, framing, techniques)", optarg); return EXIT_USAGE; }
@@ -288,10 +281,7 @@ int cmd_predict(int argc, char **argv)
         us_model_free(m);
         return EXIT_RUNTIME;
     }
-    if (!jobs) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = n < 1 ? 1 : n > 64 ? 64 : n;
-    }
+    if (!jobs) jobs = cli_default_jobs();
     job j = {m, docs, n_docs, task, jsonl, policy, {lang, 0, 1 << task}, NULL, NULL, NULL,
              0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
     j.out = us_calloc(n_docs ? n_docs : 1, sizeof *j.out);

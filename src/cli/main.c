@@ -81,6 +81,24 @@ const char *cli_default_model(void)
 
 us_model *cli_load_model(const char *path) { return cli_load_model_for(path, 0); }
 
+int cli_parse_jobs(const char *s, long max, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || end == s || v < 1 || v > max) {
+        cli_error("--jobs takes a number from 1 to %ld, not '%s'", max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+long cli_default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
 us_model *cli_load_model_for(const char *path, int tasks)
 {
     if (!path && !(path = cli_default_model())) {

@@ -79,9 +79,11 @@ rc=0; "$U" batch -q --jobs 2 "$TMP/bad.jsonl" >"$TMP/b2" 2>"$TMP/b2.err" || rc=$
 [ "$(lines "$TMP/b2")" = 512 ] || fail "bad corpus: $(lines "$TMP/b2") lines out, expected 512"
 [ "$(grep -c '"error"' "$TMP/b2")" = 11 ] ||
     fail "bad corpus: $(grep -c '"error"' "$TMP/b2") error lines, expected 11"
-expect_line() {   # expect_line N PATTERN: line N of the bad output matches
-    sed -n "$1p" "$TMP/b2" | grep -q -- "$2" || fail "bad line $1: no '$2' in $(sed -n "$1p" "$TMP/b2")"
+expect_in() {   # expect_in FILE N PATTERN: line N of FILE matches
+    sed -n "$2p" "$1" | grep -q -- "$3" ||
+        fail "$(basename "$1") line $2: no '$3' in $(sed -n "$2p" "$1" | head -c 200)"
 }
+expect_line() { expect_in "$TMP/b2" "$@"; }   # the bad corpus's output
 expect_line 101 '^{"id":null,"error":"[^"]*bad.jsonl:101: invalid JSON'
 expect_line 102 '^{"id":"no-text","error":".*bad.jsonl:102: missing \\"text\\""}$'
 expect_line 103 '^{"id":"num-text","error":".*:103: \\"text\\" is not a string"}$'
@@ -114,9 +116,7 @@ sed -n '1,100p;113,512p' "$TMP/b2" | cmp -s - "$TMP/g2" ||
 } >"$TMP/edge.jsonl"
 "$U" batch -q "$TMP/edge.jsonl" >"$TMP/edge" 2>/dev/null
 [ "$(lines "$TMP/edge")" = 8 ] || fail "edge lines: $(lines "$TMP/edge") lines out, expected 8"
-edge() {   # edge N PATTERN: line N of the edge output matches
-    sed -n "$1p" "$TMP/edge" | grep -q -- "$2" || fail "edge line $1: no '$2' in $(sed -n "$1p" "$TMP/edge" | head -c 200)"
-}
+edge() { expect_in "$TMP/edge" "$@"; }
 edge 1 '^{"id":"esc-id","result":{"model":"[^"]*","lang":"fr","n_bytes":14,'
 edge 2 '^{"id":"nul","result":{"model":"[^"]*","lang":"[a-z]*","n_bytes":3,'
 edge 3 '^{"id":null,"error":".*:3: invalid JSON at byte 26: .*surrogate'

@@ -22,33 +22,13 @@
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
-static us_model *g_model;
-
-static const us_model *model(void)
-{
-    if (g_model) return g_model;
-    const char *path = getenv("UNSPIN_FUZZ_MODEL");
-    if (path && *path) {
-        g_model = us_model_load(path, NULL);
-    } else {
-        void *p;
-        size_t n;
-        if (tiny_model_bytes(&p, &n) == US_OK) {
-            g_model = us_model_load_memory(p, n, NULL);
-            us_free(p);
-        }
-    }
-    if (!g_model) __builtin_trap();
-    return g_model;
-}
-
 static int prob_ok(float p) { return p >= 0.0f && p <= 1.0f; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const langs[] = {NULL, "en", "fr", "ge", "it", "po", "ru", "es", "gr",
                                         "ka", "zz", "", "EN", "xx-yy", "de", "pl"};
-    const us_model *m = model();
+    const us_model *m = fuzz_model();
     if (size == 0) return 0;
     unsigned o = data[0];
     us_analyze_opts opts = {langs[o >> 4], (int)(o & 1), (int)((o >> 1) & 7)};

@@ -4,14 +4,14 @@
  *
  * Input: byte 0 holds options (bit 0 explain, bit 1 a default language "en");
  * the rest is the line ('\n' turned into ' ', as the line reader never
- * delivers one). The model is tiny_model.h's. Checks: exactly one output line,
- * which parses as a JSON object starting {"id":; a result when the call says
- * 1, an error when it says 0; the id agrees with batch_line_id; and whenever
- * jansson (a second, independent parser, duplicates rejected) reads the line
- * as an object with a string "text" under the limit and no "lang", the line is
- * analysed and its n_bytes is jansson's decoded length. (Not for lines with a
- * raw NUL byte: jansson accepts one after a number, which JSON does not.)
- * Never prints. */
+ * delivers one). The model is tiny_model.h's (or $UNSPIN_FUZZ_MODEL).
+ * Checks: exactly one output line, which parses as a JSON object starting
+ * {"id":; a result when the call says 1, an error when it says 0; the id
+ * agrees with batch_line_id; and whenever jansson (a second, independent
+ * parser, duplicates rejected) reads the line as an object with a string
+ * "text" under the limit and no "lang", the line is analysed and its n_bytes
+ * is jansson's decoded length. (Not for lines with a raw NUL byte: jansson
+ * accepts one after a number, which JSON does not.) Never prints. */
 #include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -22,21 +22,6 @@
 #include "cli/batch.h"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
-
-static us_model *g_model;
-
-static const us_model *model(void)
-{
-    if (g_model) return g_model;
-    void *p;
-    size_t n;
-    if (tiny_model_bytes(&p, &n) == US_OK) {
-        g_model = us_model_load_memory(p, n, NULL);
-        us_free(p);
-    }
-    if (!g_model) __builtin_trap();
-    return g_model;
-}
 
 /* Whether s[0..n) is one JSON object (yajl without callbacks validates). */
 static int is_json_object(const char *s, size_t n)
@@ -68,7 +53,7 @@ static long jansson_text_len(const char *s, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0) return 0;
-    batch_opts o = {model(), data[0] & 2 ? "en" : NULL, data[0] & 1};
+    batch_opts o = {fuzz_model(), data[0] & 2 ? "en" : NULL, data[0] & 1, 0};
     size_t len = size - 1;
     char *line = malloc(len + 1);
     CHECK(line);

@@ -1,6 +1,6 @@
 /* tiny_model.h -- a small, deterministic, valid unspin model built in memory.
  *
- * Shared by the fuzz targets (fuzz_mfile, fuzz_analyze) and the fault-injection
+ * Shared by the fuzz targets (fuzz_mfile, fuzz_analyze, fuzz_batch_line) and the fault-injection
  * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads
  * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
@@ -9,6 +9,7 @@
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
 
+#include <stdlib.h>
 #include <string.h>
 #include "task/model.h"
 
@@ -74,6 +75,28 @@ __attribute__((unused)) static void tiny_model_resign(unsigned char *p, size_t n
     uint32_t crc = us_crc32c(0, p, 24);
     crc = us_crc32c(crc, p + 32, 24 * (size_t)count);
     us_put_u32le(p + 24, crc);
+}
+
+/* The model the analysis targets run on, loaded once: $UNSPIN_FUZZ_MODEL
+ * (e.g. models/default.usm) when set, else the tiny one. Traps when neither
+ * loads. */
+__attribute__((unused)) static const us_model *fuzz_model(void)
+{
+    static us_model *m;
+    if (m) return m;
+    const char *path = getenv("UNSPIN_FUZZ_MODEL");
+    if (path && *path) {
+        m = us_model_load(path, NULL);
+    } else {
+        void *p;
+        size_t n;
+        if (tiny_model_bytes(&p, &n) == US_OK) {
+            m = us_model_load_memory(p, n, NULL);
+            us_free(p);
+        }
+    }
+    if (!m) __builtin_trap();
+    return m;
 }
 
 #endif

@@ -13,6 +13,7 @@
  * and the text would double the size.
  *
  * Bloat: no per-line options (tasks, explain) -- those are command flags. */
+#include <stdint.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 #include "cli/batch.h"
@@ -128,7 +129,9 @@ static int on_value(record *r, int kind, const unsigned char *s, size_t n)
         r->text_len = n;
         if (kind != V_STRING || !r->decode || n > BATCH_MAX_TEXT) return 1;
         const char *p = (const char *)s;
-        if (p >= r->line && p + n <= r->line + r->len) { r->text = p; return 1; }
+        /* Inside the line (no escapes)? As integers: C does not order unrelated pointers. */
+        uintptr_t lo = (uintptr_t)r->line, at = (uintptr_t)p;
+        if (at >= lo && at - lo <= r->len && n <= r->len - (at - lo)) { r->text = p; return 1; }
         us_buf_reset(&r->text_buf);   /* decoded escapes live only during the event */
         if (us_buf_append(&r->text_buf, p, n) != US_OK || us_buf_putc(&r->text_buf, 0) != US_OK) {
             r->oom = 1;

@@ -38,7 +38,6 @@ static void usage(FILE *f)
 
 enum { OPT_TASK = 256, OPT_LANG, OPT_MODEL, OPT_FORMAT, OPT_UTF8 };
 
-
 static void put_semeval(us_buf *b, int task, const char *id, const us_analysis *a)
 {
     if (task == US_TASK_GENRE) {

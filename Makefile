@@ -17,7 +17,7 @@ WARN    += -Werror
 endif
 ALL_CFLAGS := -std=c17 $(OPT) -g $(WARN) -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Isrc -pthread $(CFLAGS)
-LIBS    := -lutf8proc -ljansson -lyajl -lxxhash -lm -pthread
+LIBS    := -lutf8proc -lyajl -lxxhash -lm -pthread
 SRV_LIBS := -ldl   # libmicrohttpd is opened by `unspin serve` (src/server/mhd.h)
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/text/*.c src/feat/*.c src/model/*.c \

@@ -28,6 +28,8 @@ FUZZ_COMMON := -std=c17 -O1 -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=20080
 FUZZ_EXTRA_SRC := $(wildcard src/server/request.c src/cli/batch_line.c)
 FUZZ_LIB_SRC   := $(LIB_SRC) $(FUZZ_EXTRA_SRC)
 
+# jansson: the second, independent JSON parser some targets check against.
+FUZZ_LIBS      := $(LIBS) -ljansson
 FUZZ_LIB_OBJ   := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/lib/%.o)
 REPLAY_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/replay/lib/%.o)
 FUZZ_BIN       := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -44,7 +46,7 @@ $(FUZZ_BUILD)/lib/%.o: %.c
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
 $(FUZZ_BUILD)/replay/lib/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,7 +56,7 @@ $(FUZZ_BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(REPLAY_LI
                              $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_REPLAY_CC) $(FUZZ_COMMON) $(FUZZ_SAN) -o $@ tests/fuzz/replay.c $< \
-	  $(REPLAY_LIB_OBJ) $(LIBS)
+	  $(REPLAY_LIB_OBJ) $(FUZZ_LIBS)
 
 fuzz-replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --all    also the browser, load and reference-pipeline tools
 set -euo pipefail
+# (libjansson-dev: only the fuzz targets, as a second JSON parser to check against)
 core=(build-essential pkg-config clang libclang-rt-14-dev
       libutf8proc-dev libjansson-dev libyajl-dev libmicrohttpd-dev libxxhash-dev libcmocka-dev)
 extra=(chromium wrk parallel curl time python3-sklearn python3-distributed python3-cffi python3-jsonschema)

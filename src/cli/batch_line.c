@@ -4,23 +4,20 @@
  * Output: {"id":ID, ...the other members, "result":{us_analysis_json}}
  *      or {"id":ID|null, "error":"FILE:LINE: message"}
  *
- * yajl's event parser validates the line and decodes "text" and "lang" (a
- * tree parser would copy every member, and jansson's lexer cost a tenth of
- * the whole analysis). The id and the passed-through members are copied as
- * raw bytes from the input (a small scanner over the already-validated line
- * finds them), so numbers, escapes and key order come out exactly as they
- * went in. "text" and "lang" are not copied: the result holds the language,
+ * io/jsonrec.c (yajl's events) validates the line and decodes "text" and
+ * "lang". The id and the passed-through members are copied as raw bytes from
+ * the input (a small scanner over the already-validated line finds them), so
+ * numbers, escapes and key order come out exactly as they went in. "text" and "lang" are not copied: the result holds the language,
  * and the text would double the size.
  *
  * Bloat: no per-line options (tasks, explain) -- those are command flags. */
-#include <stdint.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 #include "cli/batch.h"
+#include "io/jsonrec.h"
 #include "task/analyze.h"
 #include "text/text.h"
 
-/* ---- raw member scanner (input already validated by yajl) --------------- */
+/* ---- raw member scanner (input already validated by jsonrec) ------------ */
 
 typedef struct mscan {
     const char *s;
@@ -93,235 +90,61 @@ static int is_blank(const char *s, size_t n)
     return skip_ws(s, n, 0) == n;
 }
 
-/* ---- the record: yajl events ---------------------------------------------- */
+/* ---- the record (io/jsonrec.h) ---------------------------------------------- */
 
-/* What a top-level member is to unspin. */
-enum { M_OTHER, M_ID, M_TEXT, M_LANG, M_RESULT, M_ERROR };
-/* What a member's value was. */
-enum { V_ABSENT, V_STRING, V_NULL, V_OTHER };
+/* The members batch reads, in us_jrec order: a repeat of one is an error, and
+ * none of them is passed through. */
+enum { M_ID, M_TEXT, M_LANG, M_RESULT, M_ERROR, N_MEMBERS };
 
 typedef struct record {
     const char *line;
     size_t len;
-    int decode;            /* keep "text" and "lang" (0: validate only) */
-    size_t depth;          /* containers open; the line's object is depth 1 */
-    int object;            /* the line's value is an object */
-    int member;            /* M_* of the top-level member being read */
-    us_buf kinds;          /* M_* of each top-level member, in order */
-    unsigned seen;         /* 1 << M_* of the members already seen */
-    int dup;               /* M_* of a repeated member, or 0 */
-    int text_kind, lang_kind;
-    const char *text;      /* into the line, or text_buf (escapes decoded) */
-    size_t text_len;
-    us_buf text_buf, lang_buf;
-    int oom;
+    us_jrec_field f[N_MEMBERS];
+    us_jrec jr;
 } record;
 
-static const char *const member_names[] = {NULL, "id", "text", "lang", "result", "error"};
-
-/* A value of the line's object (depth 1) or the line itself (depth 0). */
-static int on_value(record *r, int kind, const unsigned char *s, size_t n)
-{
-    if (r->depth == 0) { r->object = 0; return 1; }
-    if (r->depth != 1) return 1;
-    if (r->member == M_TEXT) {
-        r->text_kind = kind;
-        r->text_len = n;
-        if (kind != V_STRING || !r->decode || n > BATCH_MAX_TEXT) return 1;
-        const char *p = (const char *)s;
-        /* Inside the line (no escapes)? As integers: C does not order unrelated pointers. */
-        uintptr_t lo = (uintptr_t)r->line, at = (uintptr_t)p;
-        if (at >= lo && at - lo <= r->len && n <= r->len - (at - lo)) { r->text = p; return 1; }
-        us_buf_reset(&r->text_buf);   /* decoded escapes live only during the event */
-        if (us_buf_append(&r->text_buf, p, n) != US_OK || us_buf_putc(&r->text_buf, 0) != US_OK) {
-            r->oom = 1;
-            return 0;
-        }
-        r->text = r->text_buf.data;
-    } else if (r->member == M_LANG) {
-        r->lang_kind = kind;
-        if (kind == V_STRING && r->decode &&
-            (us_buf_append(&r->lang_buf, s, n) != US_OK || us_buf_putc(&r->lang_buf, 0) != US_OK)) {
-            r->oom = 1;
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int ev_null(void *ud) { return on_value(ud, V_NULL, NULL, 0); }
-static int ev_bool(void *ud, int b) { (void)b; return on_value(ud, V_OTHER, NULL, 0); }
-static int ev_number(void *ud, const char *s, size_t n)
-{
-    (void)s; (void)n;
-    return on_value(ud, V_OTHER, NULL, 0);
-}
-static int ev_string(void *ud, const unsigned char *s, size_t n)
-{
-    return on_value(ud, V_STRING, s, n);
-}
-
-static int ev_open(void *ud, int map)
-{
-    record *r = ud;
-    if (r->depth == 0) r->object = map;
-    else if (r->depth == 1 && !on_value(r, V_OTHER, NULL, 0)) return 0;
-    r->depth++;
-    return 1;
-}
-static int ev_start_map(void *ud) { return ev_open(ud, 1); }
-static int ev_start_array(void *ud) { return ev_open(ud, 0); }
-static int ev_close(void *ud) { ((record *)ud)->depth--; return 1; }
-
-static int ev_key(void *ud, const unsigned char *s, size_t n)
-{
-    record *r = ud;
-    if (r->depth != 1) return 1;
-    int m = M_OTHER;
-    for (int k = M_ID; k <= M_ERROR; k++)
-        if (n == strlen(member_names[k]) && !memcmp(s, member_names[k], n)) m = k;
-    /* A repeated member unspin reads would be ambiguous (which text?). */
-    if (m != M_OTHER && (r->seen >> m & 1u)) { r->dup = m; return 0; }
-    r->seen |= 1u << m;
-    r->member = m;
-    unsigned char c = (unsigned char)m;
-    if (us_buf_append(&r->kinds, &c, 1) != US_OK) { r->oom = 1; return 0; }
-    return 1;
-}
-
-static const yajl_callbacks record_events = {
-    ev_null, ev_bool, NULL, NULL, ev_number, ev_string,
-    ev_start_map, ev_key, ev_close, ev_start_array, ev_close,
-};
-
-static unsigned hex4(const char *s)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
-                     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
-                     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
-        if (d == 16) return UINT32_MAX;
-        v = v << 4 | d;
-    }
-    return v;
-}
-
-/* Byte offset of a "\uD800"-style escape that is not half of a surrogate
- * pair, or SIZE_MAX: yajl decodes one to '?' or to invalid UTF-8 instead of
- * failing, and the text must not change silently. */
-static size_t lone_surrogate(const char *s, size_t n)
-{
-    const char *end = s + n;
-    for (const char *p = memchr(s, '\\', n); p; p = memchr(p, '\\', (size_t)(end - p))) {
-        if (end - p < 6 || p[1] != 'u') { p += end - p < 2 ? end - p : 2; continue; }
-        unsigned u = hex4(p + 2);
-        if (u >= 0xDC00 && u <= 0xDFFF) return (size_t)(p - s);
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            unsigned lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : 0;
-            if (lo < 0xDC00 || lo > 0xDFFF) return (size_t)(p - s);
-            p += 6;
-        }
-        p += 6;
-    }
-    return SIZE_MAX;
-}
-
-/* Offset of a raw control byte other than tab, CR or LF, or SIZE_MAX. JSON
- * has none outside escapes, but yajl takes '\f' and '\v' for white space,
- * which the raw member scanner (and the readers of our output) would not. */
-static size_t control_byte(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return i;
-    }
-    return SIZE_MAX;
-}
-
+/* decode: keep "text" and "lang" (0: validate only). */
 static void record_init(record *r, const char *line, size_t len, int decode)
 {
-    memset(r, 0, sizeof *r);
+    static const char *const names[N_MEMBERS] = {"id", "text", "lang", "result", "error"};
     r->line = line;
     r->len = len;
-    r->decode = decode;
-    us_buf_init(&r->kinds);
-    us_buf_init(&r->text_buf);
-    us_buf_init(&r->lang_buf);
+    for (int k = 0; k < N_MEMBERS; k++) {
+        r->f[k].name = names[k];
+        r->f[k].keep_max = !decode ? 0 : k == M_TEXT ? BATCH_MAX_TEXT : k == M_LANG ? 256 : 0;
+    }
+    us_jrec_init(&r->jr, r->f, N_MEMBERS);
 }
 
-static void record_fini(record *r)
-{
-    us_buf_fini(&r->kinds);
-    us_buf_fini(&r->text_buf);
-    us_buf_fini(&r->lang_buf);
-}
+static void record_fini(record *r) { us_jrec_fini(&r->jr); }
 
 /* Validates a line that should be a JSON object and reads its members.
  * US_OK, or an error code with a message. */
 static int record_parse(record *r, char *msg, size_t msg_len)
 {
-    const char *line = r->line;
-    size_t len = r->len, bad;
-    if (is_blank(line, len)) { snprintf(msg, msg_len, "blank line"); return US_EINVAL; }
-    if (us_utf8_validate(line, len, &bad) != US_OK) {
+    size_t bad;
+    if (is_blank(r->line, r->len)) { snprintf(msg, msg_len, "blank line"); return US_EINVAL; }
+    if (us_utf8_validate(r->line, r->len, &bad) != US_OK) {
         snprintf(msg, msg_len, "invalid UTF-8 at byte %zu of the line", bad);
         return US_EUTF8;
     }
-    if ((bad = control_byte(line, len)) != SIZE_MAX) {
-        snprintf(msg, msg_len, "invalid JSON at byte %zu: control character 0x%02x", bad,
-                 (unsigned char)line[bad]);
-        return US_EINVAL;
-    }
-    if ((bad = lone_surrogate(line, len)) != SIZE_MAX) {
-        snprintf(msg, msg_len, "invalid JSON at byte %zu: invalid Unicode escape '%.6s' "
-                 "(a lone UTF-16 surrogate)", bad, line + bad);
-        return US_EINVAL;
-    }
-    yajl_handle h = yajl_alloc(&record_events, NULL, r);
-    if (!h) { snprintf(msg, msg_len, "out of memory"); return US_ENOMEM; }
-    size_t where = 0;
-    yajl_status st = yajl_parse(h, (const unsigned char *)line, len);
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
-        where = len;
-    } else {
-        where = yajl_get_bytes_consumed(h);
-    }
-    int rc = US_OK;
-    if (r->oom) {
-        snprintf(msg, msg_len, "out of memory");
-        rc = US_ENOMEM;
-    } else if (r->dup) {
-        snprintf(msg, msg_len, "invalid JSON at byte %zu: duplicate member \"%s\"", where,
-                 member_names[r->dup]);
-        rc = US_EINVAL;
-    } else if (st != yajl_status_ok) {
-        unsigned char *e = yajl_get_error(h, 0, NULL, 0);
-        const char *t = e ? (const char *)e : "parse error";
-        snprintf(msg, msg_len, "invalid JSON at byte %zu: %.*s", where,
-                 (int)strcspn(t, ".\n"), t);
-        if (e) yajl_free_error(h, e);
-        rc = US_EINVAL;
-    } else if (!r->object) {
-        snprintf(msg, msg_len, "not a JSON object");
-        rc = US_EINVAL;
-    }
-    yajl_free(h);
+    char why[160];
+    int rc = us_jrec_parse(&r->jr, r->line, r->len, &bad, why, sizeof why);
+    if (rc == US_ENOMEM) snprintf(msg, msg_len, "out of memory");
+    else if (rc != US_OK) snprintf(msg, msg_len, "invalid JSON at byte %zu: %s", bad, why);
+    else if (r->jr.kind != US_JR_OBJECT) { snprintf(msg, msg_len, "not a JSON object"); rc = US_EINVAL; }
     return rc;
 }
 
 /* Raw id span of a parsed object line; 0 when absent or null. */
 static int find_id(const record *r, size_t *id_off, size_t *id_len)
 {
-    if (!(r->seen >> M_ID & 1u)) return 0;
+    if (r->f[M_ID].kind == US_JR_ABSENT || r->f[M_ID].kind == US_JR_NULL) return 0;
     mscan m;
     size_t ko, kl, vo, vl;
     mscan_init(&m, r->line, r->len);
-    for (size_t k = 0; k < r->kinds.len && mscan_next(&m, &ko, &kl, &vo, &vl); k++) {
-        if ((unsigned char)r->kinds.data[k] != M_ID) continue;
-        if (vl == 4 && !memcmp(r->line + vo, "null", 4)) return 0;
+    for (size_t k = 0; k < r->jr.order.len && mscan_next(&m, &ko, &kl, &vo, &vl); k++) {
+        if ((unsigned char)r->jr.order.data[k] != 1 + M_ID) continue;
         *id_off = vo;
         *id_len = vl;
         return 1;
@@ -374,18 +197,19 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
     const char *id = find_id(&r, &id_off, &id_len) ? line + id_off : NULL;
     const char *lang = o->lang;
     int ok = 0;
-    if (r.text_kind == V_ABSENT) {
+    const us_jrec_field *ft = &r.f[M_TEXT], *fl = &r.f[M_LANG];
+    if (ft->kind == US_JR_ABSENT) {
         snprintf(msg, sizeof msg, "missing \"text\"");
-    } else if (r.text_kind != V_STRING) {
+    } else if (ft->kind != US_JR_STRING) {
         snprintf(msg, sizeof msg, "\"text\" is not a string");
-    } else if (r.text_len > BATCH_MAX_TEXT) {
+    } else if (ft->len > BATCH_MAX_TEXT) {
         snprintf(msg, sizeof msg, "text is %zu bytes, over the %zu MB limit (%s)",
-                 r.text_len, BATCH_MAX_TEXT >> 20, us_strerror(US_ETOOBIG));
-    } else if (r.lang_kind == V_OTHER) {
+                 ft->len, BATCH_MAX_TEXT >> 20, us_strerror(US_ETOOBIG));
+    } else if (fl->kind != US_JR_ABSENT && fl->kind != US_JR_NULL && fl->kind != US_JR_STRING) {
         snprintf(msg, sizeof msg, "\"lang\" is not a string");
     } else {
         ok = 1;
-        if (r.lang_kind == V_STRING) lang = r.lang_buf.data;
+        if (fl->kind == US_JR_STRING) lang = fl->str ? fl->str : "";
     }
     if (!ok) {
         record_fini(&r);
@@ -395,7 +219,7 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
     us_analyze_opts ao = {lang, o->explain, o->tasks};
     us_analysis *a = NULL;
     us_err err = {0};
-    rc = us_analyze(o->model, r.text, r.text_len, &ao, &a, &err);
+    rc = us_analyze(o->model, ft->str, ft->len, &ao, &a, &err);
     if (rc != US_OK) {
         record_fini(&r);
         put_error(out, id, id_len, where, err.msg);
@@ -408,15 +232,15 @@ int batch_line_run(const batch_opts *o, const char *line, size_t len, const char
     mscan m;
     size_t ko, kl, vo, vl;
     mscan_init(&m, line, len);
-    for (size_t k = 0; k < r.kinds.len && mscan_next(&m, &ko, &kl, &vo, &vl); k++) {
-        if ((unsigned char)r.kinds.data[k] != M_OTHER) continue;
+    for (size_t k = 0; k < r.jr.order.len && mscan_next(&m, &ko, &kl, &vo, &vl); k++) {
+        if (r.jr.order.data[k] != 0) continue;   /* a member batch reads */
         us_buf_putc(out, ',');
         us_buf_append(out, line + ko, kl);
         us_buf_putc(out, ':');
         us_buf_append(out, line + vo, vl);
     }
     us_buf_puts(out, ",\"result\":");
-    us_analysis_json_append(o->model, a, r.text, r.text_len, out);   /* straight into the line */
+    us_analysis_json_append(o->model, a, ft->str, ft->len, out);   /* straight into the line */
     us_buf_puts(out, "}\n");
     us_analysis_free(a);
     record_fini(&r);

@@ -1,15 +1,15 @@
 /* request.c -- POST /v1/analyze body -> (text, lang, explain); see request.h.
  *
  * No I/O and no global state: safe to call from any server thread and to
- * fuzz. JSON goes through jansson with duplicate keys rejected; the body is
- * validated as UTF-8 first, so a bad byte is always reported as an offset
- * into the body rather than as jansson's decoder message.
+ * fuzz. JSON goes through io/jsonrec.c (yajl's events; a repeated "text",
+ * "lang" or "explain" is an error); the body is validated as UTF-8 first, so
+ * a bad byte is always reported as an offset into the body.
  * Bloat: no form encodings, no charsets other than UTF-8 (and its ASCII
  * subset), no gzip bodies. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
-#include <jansson.h>
+#include "io/jsonrec.h"
 #include "server/request.h"
 #include "text/text.h"
 
@@ -90,47 +90,36 @@ static int parse_bool(const char *s)
     return -1;
 }
 
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: case JSON_REAL: return "a number";
-    case JSON_TRUE: case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
+enum { F_TEXT, F_LANG, F_EXPLAIN, N_FIELDS };
 
-/* Fills out from a parsed JSON document. */
-static int from_json(const json_t *root, us_analyze_req *out, us_err *err)
+/* Fills out from the parsed members. */
+static int from_json(const us_jrec *jr, us_analyze_req *out, us_err *err)
 {
-    if (!json_is_object(root))
+    if (jr->kind != US_JR_OBJECT)
         return us_err_set(err, US_EINVAL, "JSON body must be an object with a \"text\" member, "
-                          "not %s", json_type_name(root));
-    const json_t *text = json_object_get(root, "text");
-    if (!text) return us_err_set(err, US_EINVAL, "missing \"text\" member");
-    if (!json_is_string(text))
+                          "not %s", us_jrec_kind_name(jr->kind));
+    const us_jrec_field *text = &jr->f[F_TEXT], *lang = &jr->f[F_LANG],
+                        *explain = &jr->f[F_EXPLAIN];
+    if (text->kind == US_JR_ABSENT) return us_err_set(err, US_EINVAL, "missing \"text\" member");
+    if (text->kind != US_JR_STRING)
         return us_err_set(err, US_EINVAL, "\"text\" must be a string, not %s",
-                          json_type_name(text));
-    const json_t *lang = json_object_get(root, "lang");
-    if (lang && !json_is_null(lang)) {
-        if (!json_is_string(lang))
+                          us_jrec_kind_name(text->kind));
+    if (lang->kind != US_JR_ABSENT && lang->kind != US_JR_NULL) {
+        if (lang->kind != US_JR_STRING)
             return us_err_set(err, US_EINVAL, "\"lang\" must be a string, not %s",
-                              json_type_name(lang));
-        int rc = parse_lang(json_string_value(lang), json_string_length(lang), out->lang, err);
+                              us_jrec_kind_name(lang->kind));
+        int rc = parse_lang(lang->str ? lang->str : "", lang->str ? lang->len : 0, out->lang, err);
         if (rc != US_OK) return rc;
     }
-    const json_t *explain = json_object_get(root, "explain");
-    if (explain && !json_is_null(explain)) {
-        if (!json_is_boolean(explain))
+    if (explain->kind != US_JR_ABSENT && explain->kind != US_JR_NULL) {
+        if (explain->kind != US_JR_BOOL)
             return us_err_set(err, US_EINVAL, "\"explain\" must be true or false, not %s",
-                              json_type_name(explain));
-        out->explain = json_is_true(explain);
+                              us_jrec_kind_name(explain->kind));
+        out->explain = explain->truth;
     }
-    out->text = us_strndup(json_string_value(text), json_string_length(text));
+    out->text = us_strndup(text->str ? text->str : "", text->len);
     if (!out->text) return us_err_set(err, US_ENOMEM, "out of memory");
-    out->text_len = json_string_length(text);
+    out->text_len = text->len;
     return US_OK;
 }
 
@@ -165,19 +154,19 @@ int us_req_parse_analyze(const char *content_type, const char *query_lang,
         return US_OK;
     }
 
-    json_error_t jerr;
-    size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY;
-    json_t *root = json_loadb(body, body_len, flags, &jerr);
-    if (!root) {
-        if (body_len == 0) return us_err_set(err, US_EINVAL, "malformed JSON: empty body");
-        /* jansson may quote the offending input: keep the message on one line. */
-        for (char *c = jerr.text; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = ' ';
-        return us_err_set(err, US_EINVAL, "malformed JSON at line %d, column %d: %s", jerr.line,
-                          jerr.column, jerr.text);
-    }
-    int rc = from_json(root, out, err);
-    json_decref(root);
+    if (body_len == 0) return us_err_set(err, US_EINVAL, "malformed JSON: empty body");
+    us_jrec_field f[N_FIELDS] = {{.name = "text", .keep_max = body_len},
+                                 {.name = "lang", .keep_max = 64},
+                                 {.name = "explain"}};
+    us_jrec jr;
+    us_jrec_init(&jr, f, N_FIELDS);
+    char why[160];
+    size_t at;
+    int rc = us_jrec_parse(&jr, body, body_len, &at, why, sizeof why);
+    if (rc == US_ENOMEM) rc = us_err_set(err, US_ENOMEM, "out of memory");
+    else if (rc != US_OK) rc = us_err_set(err, US_EINVAL, "malformed JSON at byte %zu: %s", at, why);
+    else rc = from_json(&jr, out, err);
+    us_jrec_fini(&jr);
     if (rc != US_OK) us_req_fini(out);
     return rc;
 }

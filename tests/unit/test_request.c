@@ -126,7 +126,11 @@ static void test_json_malformed(void **state)
         assert_int_equal(us_req_http_status(r.rc), 400);
     }
     result r = parse_json("{\"text\":\"x\"");
-    assert_msg_has(&r, "line 1");
+    assert_msg_has(&r, "at byte 11");   /* where the body ended too early */
+    r = parse_json("{\"text\":\"x\",\"text\":\"y\"}");
+    assert_msg_has(&r, "duplicate member \"text\"");
+    r = parse_json("{\"text\":\"x\f\"}");   /* a raw form feed: not JSON white space either */
+    assert_msg_has(&r, "control character 0x0c");
 }
 
 static void test_json_members(void **state)

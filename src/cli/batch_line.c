@@ -30,12 +30,18 @@ static size_t skip_ws(const char *s, size_t n, size_t i)
     return i;
 }
 
-/* s[i] == '"': returns the index after the closing quote. */
+/* s[i] == '"': returns the index after the closing quote. memchr finds the
+ * next quote (a text member is most of the line); it closes the string unless
+ * an odd run of backslashes escapes it. */
 static size_t skip_string(const char *s, size_t n, size_t i)
 {
-    for (i++; i < n; i++) {
-        if (s[i] == '\\') i++;
-        else if (s[i] == '"') return i + 1;
+    for (i++; i < n;) {
+        const char *q = memchr(s + i, '"', n - i);
+        if (!q) return n;
+        size_t at = (size_t)(q - s), b = at;
+        while (b > i && s[b - 1] == '\\') b--;
+        if ((at - b) % 2 == 0) return at + 1;
+        i = at + 1;
     }
     return n;
 }

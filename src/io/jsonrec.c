@@ -147,10 +147,24 @@ static size_t lone_surrogate(const char *s, size_t n)
     return SIZE_MAX;
 }
 
-/* Offset of a raw control byte other than tab, CR and LF, or SIZE_MAX. */
+/* Offset of a raw control byte other than tab, CR and LF, or SIZE_MAX.
+ * Eight bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is non-zero exactly
+ * when some byte of w is below 0x20, and an article has none (its newlines
+ * are escapes), so the loop rarely looks closer. */
 static size_t control_byte(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!((w - 0x20 * ones) & ~w & highs)) continue;
+        for (size_t k = i; k < i + 8; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return k;
+        }
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return i;
     }

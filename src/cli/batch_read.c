@@ -32,15 +32,20 @@ void batch_reader_fini(batch_reader *r)
     r->buf = NULL;
 }
 
+/* read(2), not fread: fread waits for a whole chunk, so a line arriving on a
+ * pipe (tail -f | unspin batch) would wait for the next 64 KB; read returns
+ * what is there. The FILE is never read through stdio. */
 static int refill(batch_reader *r)
 {
     if (r->eof) return 0;
-    size_t n = fread(r->buf, 1, BATCH_READ_CHUNK, r->f);
+    ssize_t n;
+    do n = read(fileno(r->f), r->buf, BATCH_READ_CHUNK);
+    while (n < 0 && errno == EINTR);
     r->pos = 0;
-    r->end = n;
-    if (n == 0) {
+    r->end = n > 0 ? (size_t)n : 0;
+    if (n <= 0) {
         r->eof = 1;
-        if (ferror(r->f)) r->error = errno ? errno : EIO;
+        if (n < 0) r->error = errno ? errno : EIO;
         return 0;
     }
     return 1;

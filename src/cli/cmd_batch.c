@@ -210,16 +210,38 @@ static void report_progress(const stats *st, int final)
     fflush(stderr);
 }
 
+/* The output's stdio buffer (glibc sizes its own by the file's block size,
+ * 4 KB: a system call for every line). Static: stdout keeps it to exit. */
+static char out_buf[1 << 18];
+
+/* How long written lines may wait in the output buffer while the writer
+ * waits for the next one: long enough to write many lines a system call,
+ * short enough that a pipeline downstream sees them at once. */
+#define FLUSH_AFTER_S 0.1
+
 /* Writes the slots in order until the reader is done. Returns 0, or -1 on a write error. */
 static int writer_run(pipeline *p, FILE *out, stats *st)
 {
-    int rc = 0;
+    int rc = 0, unflushed = 0;
+    double last_flush = now_s();
     for (uint64_t seq = 0;; seq++) {
         slot *s = &p->ring[seq % p->n_slots];
         pthread_mutex_lock(&p->mu);
-        if (s->state != SLOT_DONE && fflush(out) != 0) rc = -1;   /* about to wait: flush */
-        while (rc == 0 && s->state != SLOT_DONE && !(p->eof && seq == p->n_read))
-            pthread_cond_wait(&p->cv_done, &p->mu);
+        while (rc == 0 && s->state != SLOT_DONE && !(p->eof && seq == p->n_read)) {
+            double t = now_s();
+            if (unflushed && t - last_flush >= FLUSH_AFTER_S) {
+                if (fflush(out) != 0) rc = -1;
+                unflushed = 0;
+                last_flush = t;
+                continue;
+            }
+            if (!unflushed) { pthread_cond_wait(&p->cv_done, &p->mu); continue; }
+            struct timespec until;   /* wake up to flush what is waiting */
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)(FLUSH_AFTER_S * 1e9);
+            if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+            pthread_cond_timedwait(&p->cv_done, &p->mu, &until);
+        }
         int done = rc != 0 || s->state != SLOT_DONE;
         pthread_mutex_unlock(&p->mu);
         if (done) break;
@@ -229,6 +251,7 @@ static int writer_run(pipeline *p, FILE *out, stats *st)
         st->bytes_done += s->n_bytes;
         if (s->status < 0) cli_error("out of memory while analysing; the line is an error");
         if (s->out.len && fwrite(s->out.data, 1, s->out.len, out) != s->out.len) rc = -1;
+        unflushed = 1;
         if (s->out.cap > ((size_t)1 << 20)) us_buf_fini(&s->out);
         pthread_mutex_lock(&p->mu);
         s->state = SLOT_FREE;
@@ -408,7 +431,7 @@ int cmd_batch(int argc, char **argv)
         pthread_cond_broadcast(&p.cv_free);
         pthread_mutex_unlock(&p.mu);
         rc = EXIT_RUNTIME;
-    } else if (writer_run(&p, out, &st) != 0) {
+    } else if (setvbuf(out, out_buf, _IOFBF, sizeof out_buf), writer_run(&p, out, &st) != 0) {
         cli_error("%s: write error: %s", resume_path ? resume_path : "stdout", strerror(errno));
         rc = EXIT_RUNTIME;
     }

@@ -147,6 +147,20 @@ PY
 rc=0; "$U" batch -q --task genre,bogus "$TMP/good.jsonl" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "--task with an unknown name: exit $rc, expected 2"
 
+# ---- streaming: a line's result comes out before the input ends (tail -f | unspin batch) ----
+mkfifo "$TMP/fifo"
+"$U" batch -q --jobs 2 "$TMP/fifo" >"$TMP/stream" &
+bpid=$!
+exec 7>"$TMP/fifo"
+echo '{"id":"first","text":"They lie to you."}' >&7
+for _ in $(seq 100); do [ -s "$TMP/stream" ] && break; sleep 0.1; done
+grep -q '^{"id":"first","result":' "$TMP/stream" ||
+    fail "streaming: the first line's result did not come out while the input stayed open"
+echo '{"id":"second","text":"Then again."}' >&7
+exec 7>&-
+wait "$bpid" || fail "streaming: exit $?"
+[ "$(lines "$TMP/stream")" = 2 ] || fail "streaming: $(lines "$TMP/stream") lines out, expected 2"
+
 # ---- stdin, several files, last line without '\n' ------------------------------
 "$U" batch -q --jobs 2 <"$TMP/good.jsonl" >"$TMP/s" || fail "stdin: exit $?"
 cmp -s "$TMP/s" "$TMP/g2" || fail "stdin output differs from the file output"

@@ -89,6 +89,8 @@ typedef struct us_fz {
     us_tokfeat *tc;               /* token cache (allocated on first use) */
     uint32_t *ctx_memo;           /* per token of the text tokenised as ctx_gen: 1 + its
                                      context-namespace bucket, US_FZ_NO_CTX, or 0 = unknown */
+    uint64_t *word_memo;          /* per token of the same text: its word hash
+                                     (us_fz_word_hash), 0 = not seen yet */
     size_t cap_ctx_memo;
     uint64_t ctx_gen;
     int lang;                     /* language of the unit (lang_words), -1 = unknown */

@@ -83,6 +83,7 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->slot);
     us_free(fz->tc);
     us_free(fz->ctx_memo);
+    us_free(fz->word_memo);
     us_buf_fini(&fz->names);
     memset(fz, 0, sizeof *fz);
 }
@@ -444,6 +445,9 @@ static int tc_ready(us_fz *fz)
 
 uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i)
 {
+    /* The token loop keeps the hashes of the words it saw (us_line_repeats
+     * runs after the paragraphs were scored). */
+    if (t->gen && fz->ctx_gen == t->gen && fz->word_memo[i]) return fz->word_memo[i];
     const us_token *tok = &t->toks[i];
     const us_tokfeat *e = tc_ready(fz) ? tc_get(fz, t, tok, tok_key(t, tok)) : NULL;
     if (e) return e->h;
@@ -464,9 +468,15 @@ static uint32_t *ctx_memo(us_fz *fz, const us_text *t)
         uint32_t *m = us_realloc(fz->ctx_memo, t->n_toks * sizeof *m);
         if (!m) return NULL;   /* only slower */
         fz->ctx_memo = m;
+        uint64_t *w = us_realloc(fz->word_memo, t->n_toks * sizeof *w);
+        if (!w) { fz->ctx_gen = 0; return NULL; }
+        fz->word_memo = w;
         fz->cap_ctx_memo = t->n_toks;
     }
-    if (t->n_toks) memset(fz->ctx_memo, 0, t->n_toks * sizeof *fz->ctx_memo);
+    if (t->n_toks) {
+        memset(fz->ctx_memo, 0, t->n_toks * sizeof *fz->ctx_memo);
+        memset(fz->word_memo, 0, t->n_toks * sizeof *fz->word_memo);
+    }
     fz->ctx_gen = t->gen;
     return fz->ctx_memo;
 }
@@ -527,7 +537,10 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             continue;
         }
         if (e) {   /* the same pushes as below, from the cache */
-            if (memo && tok->kind == US_TOK_WORD) memo[i] = e->b_ctx + 1;
+            if (memo && tok->kind == US_TOK_WORD) {
+                memo[i] = e->b_ctx + 1;
+                fz->word_memo[i] = e->h;
+            }
             push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
             if (ctx) continue;
             if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], weight * c->w_lex, NULL, 0);
@@ -560,6 +573,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
         }
         uint64_t h = us_hash64_fast(norm, n, wseed);
         if (memo_it) memo[i] = bucket_of(fz, ctx ? h : us_hash64_fast(norm, n, cseed)) + 1;
+        if (memo_it && !ctx) fz->word_memo[i] = h;   /* (a ctx pass hashes with another seed) */
         if (fz->explain) {
             char name[MAX_NORM + 8];
             int k = snprintf(name, sizeof name, "%s%.*s", ctx ? "ctx:" : "w:", (int)n, norm);

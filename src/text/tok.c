@@ -346,6 +346,14 @@ static int64_t scan_line(us_text *t, size_t ls, size_t le, uint32_t cp0)
                     n_up += (c & F_UPPER) != 0;
                     cyr |= c & F_CYR;
                     prev = K_LETTER;
+                    /* The ASCII letters that follow, in a tight loop (most of
+                     * the text): the same counts as one turn each. */
+                    while (i < le && s[i] < 0x80 && (ascii_cls[s[i]] & K_MASK) == K_LETTER) {
+                        n_let++;
+                        n_up += (ascii_cls[s[i]] & F_UPPER) != 0;
+                        i++;
+                        cpi++;
+                    }
                 } else if (kk == K_DIGIT || kk == K_NUMO) {
                     digit = 1;
                     prev = kk;

@@ -108,6 +108,23 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(["error" in o for o in out], [False, True, True, True, False])
         self.assertFalse(self.m.closed)     # a borrowed model stays open
 
+    def test_tasks_select_and_null_the_rest(self):
+        full = self.m.analyze(ARTICLE, lang="en")
+        tech = self.m.analyze(ARTICLE, lang="en", tasks=["techniques"])
+        self.assertIsNone(tech["genre"])
+        self.assertIsNone(tech["frames"])
+        self.assertIsNone(tech["frame_probs"])
+        self.assertEqual([p["techniques"] for p in tech["paragraphs"]],
+                         [p["techniques"] for p in full["paragraphs"]])
+        self.assertTrue(all(p["spans"] is None for p in tech["paragraphs"]))
+        gf = self.m.analyze(ARTICLE, lang="en", tasks="genre,framing")
+        self.assertEqual((gf["genre"], gf["frames"]), (full["genre"], full["frames"]))
+        self.assertIsNone(gf["paragraphs"])
+        self.assertEqual(self.m.analyze(ARTICLE, lang="en", tasks="spans")["paragraphs"],
+                         full["paragraphs"])
+        with self.assertRaises(ValueError):
+            self.m.analyze(ARTICLE, tasks="genre,bogus")
+
     def test_analyze_many_threads_match_serial(self):
         texts = ["Article number %d. They lie!\nWe win." % i for i in range(40)]
         self.assertEqual(list(unspin.analyze_many(texts, model=self.m, lang="en")),

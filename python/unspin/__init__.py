@@ -58,6 +58,26 @@ class _Opts(ctypes.Structure):
     _fields_ = [("lang", ctypes.c_char_p), ("explain", ctypes.c_int), ("tasks", ctypes.c_int)]
 
 
+# us_analyze_opts.tasks bits (include/unspin.h: US_DO_*)
+_TASK_BITS = {"genre": 1, "framing": 2, "techniques": 4, "spans": 4 | 8, "all": 15}
+
+
+def _task_mask(tasks):
+    """None -> 0 (all); "genre,techniques" or ["genre", "techniques"] -> bits."""
+    if tasks is None:
+        return 0
+    names = tasks.split(",") if isinstance(tasks, str) else list(tasks)
+    mask = 0
+    for n in names:
+        if n not in _TASK_BITS:
+            raise ValueError("unspin: unknown task %r (genre, framing, techniques, spans, all)"
+                             % (n,))
+        mask |= _TASK_BITS[n]
+    if not mask:
+        raise ValueError("unspin: no task given")
+    return mask
+
+
 def library_path():
     """Path of the shared library that will be loaded."""
     env = os.environ.get("UNSPIN_LIB")
@@ -161,7 +181,7 @@ class Model:
         if h:
             self._lib.us_model_free(h)
 
-    def analyze(self, text, lang=None, explain=False):
+    def analyze(self, text, lang=None, explain=False, tasks=None):
         """Analyses one article and returns the result as a dict (docs/SCHEMA.md):
         genre, frames, frame_probs, paragraphs (techniques and spans per line).
         A text without words (n_words 0) has genre None and no frames.
@@ -169,7 +189,11 @@ class Model:
         text: str (encoded as UTF-8) or bytes (must be valid UTF-8).
         lang: dataset language code (en fr ge it po ru ...) or None = unknown.
         explain: add the top cues behind each decision.
-        Raises UnspinError (e.g. EUTF8 for invalid bytes), ValueError if closed."""
+        tasks: None (all) or names among genre, framing, techniques, spans
+        (techniques with their spans), as a list or "genre,techniques"; the
+        others are None in the result, as with `unspin batch --task`.
+        Raises UnspinError (e.g. EUTF8 for invalid bytes), ValueError if closed
+        or for an unknown task name."""
         h = self._h
         if not h:
             raise ValueError("unspin: the model is closed")
@@ -181,7 +205,8 @@ class Model:
             data = bytes(text)
         else:
             raise TypeError("unspin: text must be str or bytes, not %s" % type(text).__name__)
-        opts = _Opts(lang.encode("ascii", "replace") if lang else None, 1 if explain else 0, 0)
+        opts = _Opts(lang.encode("ascii", "replace") if lang else None, 1 if explain else 0,
+                     _task_mask(tasks))
         err = _Err()
         a = ctypes.c_void_p()
         rc = self._lib.us_analyze(h, data, len(data), ctypes.byref(opts), ctypes.byref(a),

@@ -124,6 +124,9 @@ class BindingTest(unittest.TestCase):
                          full["paragraphs"])
         with self.assertRaises(ValueError):
             self.m.analyze(ARTICLE, tasks="genre,bogus")
+        rec = next(unspin.analyze_many([{"id": 7, "text": ARTICLE}], model=self.m,
+                                       lang="en", tasks="techniques"))
+        self.assertEqual(rec["result"], tech)
 
     def test_analyze_many_threads_match_serial(self):
         texts = ["Article number %d. They lie!\nWe win." % i for i in range(40)]

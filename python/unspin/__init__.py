@@ -224,7 +224,7 @@ class Model:
         finally:
             self._lib.us_analysis_free(a)
 
-    def analyze_record(self, rec, explain=False, lang=None):
+    def analyze_record(self, rec, explain=False, lang=None, tasks=None):
         """One JSON Lines record (dict with "id", "text", optional "lang") to the
         `unspin batch` output shape: {"id", <other fields>, "result"} or
         {"id", "error"}. Never raises for bad records."""
@@ -240,7 +240,7 @@ class Model:
         if rlang is not None and not isinstance(rlang, str):
             return {"id": rid, "error": '"lang" is not a string'}
         try:
-            res = self.analyze(text, lang=rlang or lang, explain=explain)
+            res = self.analyze(text, lang=rlang or lang, explain=explain, tasks=tasks)
         except UnspinError as e:
             return {"id": rid, "error": str(e)}
         out = {"id": rid}
@@ -251,7 +251,7 @@ class Model:
         return out
 
 
-def analyze_many(items, model=None, lang=None, explain=False, threads=1):
+def analyze_many(items, model=None, lang=None, explain=False, threads=1, tasks=None):
     """Analyses an iterable lazily, in order, yielding one dict per item.
 
     items: str/bytes articles (yields the analysis dicts; an invalid article
@@ -259,14 +259,16 @@ def analyze_many(items, model=None, lang=None, explain=False, threads=1):
     `unspin batch` shape, errors included as {"id","error"}).
     model: a Model or a path (None = default model; loaded and closed here).
     threads: > 1 analyses that many items at once with one shared model (the
-    C call releases the GIL); at most 2*threads items are held at a time."""
+    C call releases the GIL); at most 2*threads items are held at a time.
+    tasks: as for Model.analyze (None = all)."""
+    _task_mask(tasks)   # an unknown name fails before any item is analysed
     own = not isinstance(model, Model)
     m = Model(model) if own else model
 
     def one(x):
         if isinstance(x, dict):
-            return m.analyze_record(x, explain=explain, lang=lang)
-        return m.analyze(x, lang=lang, explain=explain)
+            return m.analyze_record(x, explain=explain, lang=lang, tasks=tasks)
+        return m.analyze(x, lang=lang, explain=explain, tasks=tasks)
 
     try:
         if threads <= 1:

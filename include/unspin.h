@@ -115,7 +115,7 @@ typedef struct us_analysis {
                                                 JSON shows the others as null */
 } us_analysis;
 
-enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8 };
+enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8, US_DO_ALL = 15 };
 
 typedef struct us_analyze_opts {
     const char *lang;    /* dataset code (en fr ge it po ru es gr ka) or NULL/"" = unknown */

@@ -7,8 +7,9 @@
  * io/jsonrec.c (yajl's events) validates the line and decodes "text" and
  * "lang". The id and the passed-through members are copied as raw bytes from
  * the input (a small scanner over the already-validated line finds them), so
- * numbers, escapes and key order come out exactly as they went in. "text" and "lang" are not copied: the result holds the language,
- * and the text would double the size.
+ * numbers, escapes and key order come out exactly as they went in. "text"
+ * and "lang" are not copied: the result holds the language, and the text
+ * would double the size.
  *
  * Bloat: no per-line options (tasks, explain) -- those are command flags. */
 #include <string.h>
@@ -138,7 +139,10 @@ static int record_parse(record *r, char *msg, size_t msg_len)
     int rc = us_jrec_parse(&r->jr, r->line, r->len, &bad, why, sizeof why);
     if (rc == US_ENOMEM) snprintf(msg, msg_len, "out of memory");
     else if (rc != US_OK) snprintf(msg, msg_len, "invalid JSON at byte %zu: %s", bad, why);
-    else if (r->jr.kind != US_JR_OBJECT) { snprintf(msg, msg_len, "not a JSON object"); rc = US_EINVAL; }
+    else if (r->jr.kind != US_JR_OBJECT) {
+        snprintf(msg, msg_len, "not a JSON object");
+        rc = US_EINVAL;
+    }
     return rc;
 }
 

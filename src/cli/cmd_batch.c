@@ -224,6 +224,7 @@ static int writer_run(pipeline *p, FILE *out, stats *st)
 {
     int rc = 0, unflushed = 0;
     double last_flush = now_s();
+    setvbuf(out, out_buf, _IOFBF, sizeof out_buf);   /* before its first write */
     for (uint64_t seq = 0;; seq++) {
         slot *s = &p->ring[seq % p->n_slots];
         pthread_mutex_lock(&p->mu);
@@ -312,7 +313,7 @@ static int parse_tasks(const char *s)
 {
     static const struct { const char *name; int bits; } names[] = {
         {"genre", US_DO_GENRE}, {"framing", US_DO_FRAMES}, {"techniques", US_DO_TECHNIQUES},
-        {"spans", US_DO_TECHNIQUES | US_DO_SPANS}, {"all", 15}};
+        {"spans", US_DO_TECHNIQUES | US_DO_SPANS}, {"all", US_DO_ALL}};
     int tasks = 0;
     while (*s) {
         size_t n = strcspn(s, ",");
@@ -372,7 +373,7 @@ int cmd_batch(int argc, char **argv)
         }
         total_bytes += (uint64_t)st.st_size;
     }
-    us_model *m = tasks ? cli_load_model_for(model_path, tasks) : cli_load_model(model_path);
+    us_model *m = cli_load_model_for(model_path, tasks);   /* tasks 0: the whole model */
     if (!m) return EXIT_RUNTIME;
     us_err err = {0};
 
@@ -431,7 +432,7 @@ int cmd_batch(int argc, char **argv)
         pthread_cond_broadcast(&p.cv_free);
         pthread_mutex_unlock(&p.mu);
         rc = EXIT_RUNTIME;
-    } else if (setvbuf(out, out_buf, _IOFBF, sizeof out_buf), writer_run(&p, out, &st) != 0) {
+    } else if (writer_run(&p, out, &st) != 0) {
         cli_error("%s: write error: %s", resume_path ? resume_path : "stdout", strerror(errno));
         rc = EXIT_RUNTIME;
     }

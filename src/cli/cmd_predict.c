@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/input.h"
@@ -146,7 +145,7 @@ static int predict_one(job *j, size_t i)
         rc = us_err_set(&err, US_EINVAL, "%s: no words to classify (%s not predicted)",
                         j->docs[i].path, j->task == US_TASK_GENRE ? "genre" : "frames");
     if (rc != US_OK) {
-        j->err[i] = strdup(err.msg);   /* NULL: print_one says "out of memory" */
+        j->err[i] = us_strndup(err.msg, strlen(err.msg));   /* NULL: "out of memory" */
         if (j->jsonl) {
             char *nl = strchr(err.msg, '\n');
             if (nl) *nl = '\0';
@@ -174,7 +173,7 @@ static int print_one(job *j, size_t i, int status)
     else if (failed) cli_error("%s: out of memory", j->docs[i].path);
     if (j->out[i].len) fwrite(j->out[i].data, 1, j->out[i].len, stdout);
     fflush(stdout);
-    free(j->err[i]);
+    us_free(j->err[i]);
     j->err[i] = NULL;
     us_buf_fini(&j->out[i]);
     return failed;

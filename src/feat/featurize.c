@@ -198,18 +198,7 @@ static uint32_t keep_name(us_fz *fz, const char *name, size_t name_len)
     return off;
 }
 
-static void push_idx_all(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len);
-
-/* push_idx's whole path, which also sets the bound of the fast one: grows the
- * table and the entries as needed and keeps names in explain mode. */
-__attribute__((noinline))
-static void push_idx_slow(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
-{
-    push_idx_all(fz, idx, w, name, name_len);
-    uint32_t room = fz->cap_slot / 2 < fz->cap_acc ? fz->cap_slot / 2 : fz->cap_acc;
-    fz->fast_n = fz->explain || fz->oom ? 0 : room;
-}
-
+/* Adds entry idx (the whole path: growth, names, out of memory). */
 static void push_idx_all(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
 {
     if (fz->oom) return;
@@ -232,6 +221,16 @@ static void push_idx_all(us_fz *fz, uint32_t idx, float w, const char *name, siz
     fz->acc_name[k] = fz->explain && name ? keep_name(fz, name, name_len) : UINT32_MAX;
     fz->slot[p].key = idx + 1;
     fz->slot[p].val = k + 1;
+}
+
+/* push_idx's whole path, which also sets the bound of the fast one: grows the
+ * table and the entries as needed and keeps names in explain mode. */
+__attribute__((noinline))
+static void push_idx_slow(us_fz *fz, uint32_t idx, float w, const char *name, size_t name_len)
+{
+    push_idx_all(fz, idx, w, name, name_len);
+    uint32_t room = fz->cap_slot / 2 < fz->cap_acc ? fz->cap_slot / 2 : fz->cap_acc;
+    fz->fast_n = fz->explain || fz->oom ? 0 : room;
 }
 
 /* Adds weight w to entry 'idx' (a bucket, | US_FZ_LIN for a linear

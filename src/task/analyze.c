@@ -158,7 +158,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
     size_t bad;
     if (us_utf8_validate(text, len, &bad) != US_OK)
         return us_err_set(err, US_EUTF8, "invalid UTF-8 at byte %zu", bad);
-    int tasks = opts->tasks ? opts->tasks : 15;
+    int tasks = opts->tasks ? opts->tasks : US_DO_ALL;
     us_span_pass **passes = NULL;   /* --stack-spans models: per paragraph */
     int lang = opts->lang && *opts->lang ? us_lang_find(opts->lang) : -1;
     us_analysis *a = us_calloc(1, sizeof *a);
@@ -346,9 +346,8 @@ static void json_label(us_buf *b, int comma, const char *name, double p)
 }
 
 int us_analysis_json_append(const us_model *m, const us_analysis *a, const char *text, size_t len,
-                            us_buf *out)
+                            us_buf *b)
 {
-    us_buf *b = out;
     us_buf_puts(b, "{\"model\":\"");
     us_buf_json_str(b, m->version, strlen(m->version));
     us_buf_printf(b, "\",\"lang\":\"%s\",\"n_bytes\":%zu,\"n_codepoints\":%zu,\"n_lines\":%zu,"
@@ -367,7 +366,7 @@ int us_analysis_json_append(const us_model *m, const us_analysis *a, const char 
     }
     /* A task that was not asked for (us_analyze_opts.tasks) is null, so that
      * "no frame found" and "frames not looked for" read differently. */
-    int tasks = a->tasks ? a->tasks : 15;
+    int tasks = a->tasks ? a->tasks : US_DO_ALL;
     int first = 1;
     if (tasks & US_DO_FRAMES) {
         us_buf_puts(b, ",\"frames\":[");

@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *root = json_loads(js, JSON_ALLOW_NUL, &jerr);
         CHECK(root != NULL);
         /* A task not asked for is null; the others are there. */
-        int tasks = opts.tasks ? opts.tasks : 15;
+        int tasks = opts.tasks ? opts.tasks : US_DO_ALL;
         json_t *paras = json_object_get(root, "paragraphs");
         if (tasks & US_DO_TECHNIQUES)
             CHECK(json_is_array(paras) && json_array_size(paras) == a->n_paras);

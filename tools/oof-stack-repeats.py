@@ -23,7 +23,8 @@ their number): prototype P6). span (rep + the span
 tagger's best forced span of the technique in the paragraph, `span_scores` of
 `cv --oof` with spans on: prototype P7), span2 (span + its positive part), spang (span computed only where the
 first stage gives the technique 0.05 or more, else -3: what a cheaper tagger pass would
-see), emb (rep + the paragraph's mean word vector from tools/ppmi-vectors.py, file in
+see; $SPAN_FLOOR sets another floor, and the share of paragraphs the tagger
+would then run on is printed: prototype P10), emb (rep + the paragraph's mean word vector from tools/ppmi-vectors.py, file in
 $EMB_VECTORS, default /tmp/emb/vec.pkl: prototype P8; 15 minutes). About 3 minutes each (cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
@@ -58,6 +59,10 @@ def pemb(s):
     ids=[EMB[0][w.lower()] for w in re.findall(r'\w+',s) if w.lower() in EMB[0]]
     return EMB[1][ids].mean(0) if ids else np.zeros(EMB[1].shape[1],dtype=np.float32)
 embf=[]
+# spang's gate: the first-stage probability from which the tagger runs
+# ($SPAN_FLOOR, default 0.05, US_STACK_SPAN_FLOOR)
+FLOOR=float(os.environ.get('SPAN_FLOOR','0.05'))
+gate_n=[0,0]; gate_c=[0,0]
 base=[];rep=[];lexf=[];spanf=[];spang=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
@@ -85,8 +90,11 @@ for r in rows:
         base.append(fk); rep.append([rep_else,rep_in,lw])
         spanf.append([p['span_scores'][k] if 'span_scores' in p else 0.0 for k in techs])
         # gated: the tagger runs only where the first stage gives the technique >= 0.05
-        spang.append([p['span_scores'][k] if 'span_scores' in p and p['text_probs'][k] >= 0.05
+        spang.append([p['span_scores'][k] if 'span_scores' in p and p['text_probs'][k] >= FLOOR
                       else -3.0 for k in techs])
+        gate_n[0]+=1; gate_n[1]+=max(p['text_probs'].values()) >= FLOOR
+        ln_=len(lines[p['line']-1]) if p['line']-1 < len(lines) else 0
+        gate_c[0]+=ln_; gate_c[1]+=ln_ if max(p['text_probs'].values()) >= FLOOR else 0
         if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])
@@ -98,6 +106,9 @@ for r in rows:
         F.append(r['fold']); L.append(r['lang'])
 embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
+if 'spang' in sys.argv[3:]:
+    print('spang floor %.2f: tagger pass on %.1f%% of paragraphs, %.1f%% of their characters'
+          % (FLOOR, 100*gate_n[1]/max(gate_n[0],1), 100*gate_c[1]/max(gate_c[0],1)), flush=True)
 grid=np.arange(0.05,0.6,0.005)
 def f1(P,Y,t):
     tp=((P>=t)&(Y==1)).sum(); fp=((P>=t)&(Y==0)).sum(); fn=((P<t)&(Y==1)).sum(); return 2*tp/max(2*tp+fp+fn,1)

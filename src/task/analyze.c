@@ -213,10 +213,15 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             us_qlinear_score(&hf->q, xp, z);
             if (wva) us_wordvec_add(wva, fzp, 1, z);
             us_probs(z, US_N_FRAME_LABELS, 0);
+            uint32_t best = 0;
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
                 a->frame_prob[l] = z[l];
                 if (z[l] >= hf->thr[thr_row * US_N_FRAME_LABELS + l]) a->frames |= 1u << l;
+                if (z[l] > z[best]) best = l;
             }
+            /* Every annotated article has a frame: when no frame reaches its
+             * threshold, the most probable one is the answer. */
+            if (!a->frames) a->frames = 1u << best;
         }
         if (opts->explain) {
             if (!explain_now && (rc = unit_features(sc, lang, ARTICLE, 0, NULL, 1)) != US_OK)

@@ -19,9 +19,10 @@ static const char *TEXT =
     "Café society and the naïve voters of Zoë’s town cheered while the cost doubled; "
     "internationalisation-of-everything-at-once 12,500 times over, over and over.\n";
 
-/* A model with random weights: bits 12, the given char_linear. OUT: *mem
- * (the serialised file, kept alive while the model is used). */
-static us_model *random_model(uint32_t char_linear, void **mem)
+/* A model with random weights: bits 12, the given char_linear, every
+ * threshold 0.5 but the frames' (frame_thr). OUT: *mem (the serialised
+ * file, kept alive while the model is used). */
+static us_model *random_model(uint32_t char_linear, float frame_thr, void **mem)
 {
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);
@@ -42,7 +43,8 @@ static us_model *random_model(uint32_t char_linear, void **mem)
             heads[t].lin.w[i] = (float)((int64_t)(us_splitmix64(&st) >> 40) - (1 << 23)) / (1 << 22);
         for (uint32_t l = 0; l < L[t]; l++) heads[t].lin.b[l] = -0.5f;
         for (int r = 0; r < US_THR_ROWS; r++)
-            for (uint32_t l = 0; l < L[t]; l++) heads[t].thr[r][l] = 0.5f;
+            for (uint32_t l = 0; l < L[t]; l++)
+                heads[t].thr[r][l] = t == US_TASK_FRAMING ? frame_thr : 0.5f;
     }
     us_mfw *w = NULL;
     assert_int_equal(us_model_build(&fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);
@@ -76,7 +78,7 @@ static void plain_probs(const us_model *m, const us_text *t, int task, uint32_t 
 static void check_against_plain(uint32_t char_linear)
 {
     void *mem = NULL;
-    us_model *m = random_model(char_linear, &mem);
+    us_model *m = random_model(char_linear, 0.5f, &mem);
     us_err err = {0};
     us_text t;
     us_text_init(&t);
@@ -171,12 +173,41 @@ static void test_token_cache_exact(void **state)
     }
 }
 
+/* Frames are decided by their thresholds, but never none at all: with
+ * thresholds no probability reaches, the article gets its most probable
+ * frame alone; with thresholds every probability passes, all fourteen. An
+ * article without words still gets none. */
+static void test_at_least_one_frame(void **state)
+{
+    (void)state;
+    const float thr[2] = {2.0f, 0.0f};
+    for (int v = 0; v < 2; v++) {
+        void *mem = NULL;
+        us_model *m = random_model(US_CHAR_LINEAR_PARAS, thr[v], &mem);
+        us_err err = {0};
+        us_analyze_opts o = {"en", 0, US_DO_FRAMES};
+        us_analysis *a = NULL;
+        assert_int_equal(us_analyze(m, TEXT, strlen(TEXT), &o, &a, &err), US_OK);
+        uint32_t best = 0;
+        for (uint32_t l = 1; l < US_N_FRAME_LABELS; l++)
+            if (a->frame_prob[l] > a->frame_prob[best]) best = l;
+        assert_int_equal(a->frames, v == 0 ? 1u << best : (1u << US_N_FRAME_LABELS) - 1);
+        us_analysis_free(a);
+        assert_int_equal(us_analyze(m, " \n\n", 3, &o, &a, &err), US_OK);
+        assert_int_equal(a->frames, 0);
+        us_analysis_free(a);
+        us_model_free(m);
+        free(mem);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_cache_exact),
         cmocka_unit_test(test_log_model_matches_plain),
         cmocka_unit_test(test_linear_model_matches_plain),
+        cmocka_unit_test(test_at_least_one_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

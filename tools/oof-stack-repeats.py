@@ -89,12 +89,13 @@ for r in rows:
             fk.append([f0,f1,f2,f3,f4,f5,f6,f7]+oh+[f0*o for o in oh]+[1.0])
         base.append(fk); rep.append([rep_else,rep_in,lw])
         spanf.append([p['span_scores'][k] if 'span_scores' in p else 0.0 for k in techs])
-        # gated: the tagger runs only where the first stage gives the technique >= 0.05
+        # gated: the tagger runs only where the first stage gives the technique >= FLOOR
         spang.append([p['span_scores'][k] if 'span_scores' in p and p['text_probs'][k] >= FLOOR
                       else -3.0 for k in techs])
-        gate_n[0]+=1; gate_n[1]+=max(p['text_probs'].values()) >= FLOOR
+        passed=max(p['text_probs'].values()) >= FLOOR   # the paragraph gets a tagger pass
         ln_=len(lines[p['line']-1]) if p['line']-1 < len(lines) else 0
-        gate_c[0]+=ln_; gate_c[1]+=ln_ if max(p['text_probs'].values()) >= FLOOR else 0
+        gate_n[0]+=1; gate_n[1]+=passed
+        gate_c[0]+=ln_; gate_c[1]+=ln_ if passed else 0
         if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])

@@ -40,7 +40,7 @@ static void usage(FILE *f)
         "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
-        "  --stack-spans, --lexicon, --lex-weight, --average\n"
+        "  --stack-spans, --lexicon, --lex-weight, --average, --span-bits\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -175,6 +175,7 @@ int cmd_cv(int argc, char **argv)
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS},
+        {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
         {"oof", required_argument, 0, OPT_OOF},

@@ -32,6 +32,7 @@ static void usage(FILE *f)
         "  --average 0|1       keep the mean of the training iterates instead of the last\n"
         "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
+        "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
         "                      or linear-paragraphs (linear for techniques, log for\n"
         "                      articles; the default); linear is scored a word at a\n"
@@ -66,6 +67,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
     case OPT_BITS:
         if (cli_parse_uint(arg, 10, 24, &v)) return -1;
         cfg->feat.bucket_bits = (uint32_t)v;
+        return 0;
+    case OPT_SPAN_BITS:
+        if (cli_parse_uint(arg, 10, 22, &v)) return -1;
+        cfg->span.bucket_bits = (uint32_t)v;
         return 0;
     case OPT_EPOCHS:
         if (cli_parse_uint(arg, 1, 1000, &v)) return -1;
@@ -187,7 +192,8 @@ int cmd_train(int argc, char **argv)
         {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
-        {"spans", required_argument, 0, OPT_SPANS}, {"help", no_argument, 0, 'h'},
+        {"spans", required_argument, 0, OPT_SPANS},
+        {"span-bits", required_argument, 0, OPT_SPAN_BITS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;

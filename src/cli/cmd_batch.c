@@ -11,6 +11,12 @@
  * the output order is the input order. One mutex guards the states; the work
  * (reading, analysing, writing) runs outside it.
  *
+ * Wake-ups are batched: a sleeping writer is woken when its next slot is
+ * done and either WAKE_BATCH slots are done or no line is waiting for a
+ * worker (slow input: write at once), and a sleeping reader when half the
+ * ring is free. Waking a thread for every line cost about 5 context
+ * switches an article (docs/PERFORMANCE.md).
+ *
  * Invariant: lines in = lines out. Every input line, including blank,
  * malformed, over-long (skipped in the reader without buffering) and
  * unanalysable ones, gives exactly one output line; with --resume, lines
@@ -51,6 +57,10 @@ typedef struct pipeline {
     size_t n_slots;
     uint64_t n_read;      /* slots filled by the reader (seq of the next one) */
     uint64_t n_claimed;   /* slots claimed by workers */
+    uint64_t n_done;      /* slots made DONE by workers */
+    uint64_t n_written;   /* slots written and freed by the writer (seq of the next one) */
+    int writer_waits;     /* the writer sleeps on cv_done */
+    int reader_waits;     /* the reader sleeps on cv_free */
     int eof;              /* the reader is done: n_read is final */
     int stop;             /* abort: the writer failed */
     /* reader side */
@@ -99,7 +109,11 @@ static void *reader_main(void *arg)
         for (size_t line_no = 1;; line_no++) {
             pthread_mutex_lock(&p->mu);
             slot *s = &p->ring[p->n_read % p->n_slots];
-            while (s->state != SLOT_FREE && !p->stop) pthread_cond_wait(&p->cv_free, &p->mu);
+            while (s->state != SLOT_FREE && !p->stop) {
+                p->reader_waits = 1;
+                pthread_cond_wait(&p->cv_free, &p->mu);
+                p->reader_waits = 0;
+            }
             stop = p->stop;
             pthread_mutex_unlock(&p->mu);
             if (stop) break;
@@ -157,6 +171,16 @@ static void process(const pipeline *p, slot *s)
     else us_buf_reset(&s->in);
 }
 
+/* Whether a sleeping writer should be woken now (p->mu held): its next slot
+ * is done, and enough others are to write them in one go, or no more work is
+ * queued (slow input, where each line should be written at once). */
+static int writer_should_wake(const pipeline *p)
+{
+    if (!p->writer_waits || p->ring[p->n_written % p->n_slots].state != SLOT_DONE) return 0;
+    size_t batch = p->n_slots / 2;
+    return p->n_done - p->n_written >= batch || p->n_claimed == p->n_read || p->eof;
+}
+
 static void *worker_main(void *arg)
 {
     pipeline *p = arg;
@@ -171,7 +195,8 @@ static void *worker_main(void *arg)
         process(p, s);
         pthread_mutex_lock(&p->mu);
         s->state = SLOT_DONE;
-        pthread_cond_broadcast(&p->cv_done);
+        p->n_done++;
+        if (writer_should_wake(p)) pthread_cond_signal(&p->cv_done);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -236,12 +261,19 @@ static int writer_run(pipeline *p, FILE *out, stats *st)
                 last_flush = t;
                 continue;
             }
-            if (!unflushed) { pthread_cond_wait(&p->cv_done, &p->mu); continue; }
-            struct timespec until;   /* wake up to flush what is waiting */
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += (long)(FLUSH_AFTER_S * 1e9);
-            if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
-            pthread_cond_timedwait(&p->cv_done, &p->mu, &until);
+            /* About to sleep: a reader waiting for any freed slot goes on. */
+            if (p->reader_waits) pthread_cond_signal(&p->cv_free);
+            p->writer_waits = 1;
+            if (!unflushed) {
+                pthread_cond_wait(&p->cv_done, &p->mu);
+            } else {
+                struct timespec until;   /* wake up to flush what is waiting */
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += (long)(FLUSH_AFTER_S * 1e9);
+                if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+                pthread_cond_timedwait(&p->cv_done, &p->mu, &until);
+            }
+            p->writer_waits = 0;
         }
         int done = rc != 0 || s->state != SLOT_DONE;
         pthread_mutex_unlock(&p->mu);
@@ -256,7 +288,9 @@ static int writer_run(pipeline *p, FILE *out, stats *st)
         if (s->out.cap > ((size_t)1 << 20)) us_buf_fini(&s->out);
         pthread_mutex_lock(&p->mu);
         s->state = SLOT_FREE;
-        pthread_cond_signal(&p->cv_free);
+        p->n_written++;
+        if (p->reader_waits && p->n_slots - (p->n_read - p->n_written) >= p->n_slots / 2)
+            pthread_cond_signal(&p->cv_free);
         pthread_mutex_unlock(&p->mu);
         if (rc) break;
         if (st->progress) {

@@ -131,13 +131,24 @@ static void usage(FILE *f)
             "Without --model the shipped default model is used ($UNSPIN_MODEL overrides it).\n");
 }
 
+/* Every command's exit: output that could not be written (a full disk, a
+ * closed pipe reader) is an error even where the command did not look. */
+static int finish(int rc)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
+        cli_error("write error on stdout");
+        return EXIT_RUNTIME;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) cli_quiet = 1;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(argv[i], "--version")) { printf("unspin %s\n", US_VERSION); return 0; }
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return finish(0); }
+        else if (!strcmp(argv[i], "--version")) { printf("unspin %s\n", US_VERSION); return finish(0); }
         else { fprintf(stderr, "unspin: unknown option '%s'\n", argv[i]); usage(stderr); return 2; }
     }
     if (i >= argc) { usage(stderr); return EXIT_USAGE; }
@@ -147,11 +158,11 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < US_ARRAY_LEN(commands); k++)
                 if (commands[k].fn && !strcmp(commands[k].name, argv[i + 1])) {
                     cli_cmd = commands[k].name;
-                    return commands[k].fn(2, hargv);
+                    return finish(commands[k].fn(2, hargv));
                 }
         }
         usage(stdout);
-        return 0;
+        return finish(0);
     }
     us_log_set(cli_log_to_stderr, NULL);
     for (size_t k = 0; k < US_ARRAY_LEN(commands); k++) {
@@ -161,7 +172,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         cli_cmd = commands[k].name;
-        return commands[k].fn(argc - i, argv + i);
+        return finish(commands[k].fn(argc - i, argv + i));
     }
     fprintf(stderr, "unspin: unknown command '%s'\nHINT: run 'unspin --help' for the list\n",
             argv[i]);

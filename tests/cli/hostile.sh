@@ -283,6 +283,30 @@ check_model foreign "$FIX/models/foreign.usm" "bad magic (not an unspin model)"
 check_model missing "$tmp/missing.usm" "missing.usm"
 check_model text-as-model "$tmp/ok.txt" "bad magic"
 
+# ---- output that cannot be written (a full disk) -----------------------------------
+# Every command must say so and exit 1, not lose its output silently.
+if [ -w /dev/full ]; then
+    full() {   # NAME CMD...: stdout to /dev/full
+        local name=$1; shift
+        timeout "$T" "$@" >/dev/full 2>"$tmp/$name.err"
+        rc=$?
+        want_rc "$name" 1
+        want_err "$name" "write error"
+    }
+    full full-analyze "$UNSPIN" analyze --model "$M" "$FIX/text/multilingual.txt"
+    full full-predict "$UNSPIN" predict --model "$M" --lang en --task techniques -j 2 \
+        "$FIX/text/multilingual.txt" "$FIX/analyze/empty-lines.txt"
+    printf '{"id":"a","text":"good text"}\n' >"$tmp/ok.jsonl"
+    full full-batch "$UNSPIN" batch --model "$M" "$tmp/ok.jsonl"
+    full full-eval "$UNSPIN" eval --task genre --gold "$FIX/labels/genre-gold.txt" \
+        --pred "$FIX/labels/genre-gold.txt"
+    full full-dump "$UNSPIN" dump "$M"
+    full full-tokenize "$UNSPIN" tokenize "$FIX/text/multilingual.txt"
+    full full-help "$UNSPIN" --help
+else
+    echo "hostile.sh: /dev/full not writable, write-error cases skipped"
+fi
+
 end=$(date +%s)
 echo "hostile.sh: $((end - start)) s, $fails failure(s)"
 [ "$fails" -eq 0 ]

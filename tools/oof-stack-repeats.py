@@ -19,7 +19,10 @@ file: prototype P4; needs `cv --oof` of all tasks), gbrep (the rep inputs into
 gradient-boosted trees instead of a logistic regression: prototype P5), lex (rep +
 four valence statistics of the paragraph from data/lexicon/afinn-multilang.tsv:
 shares of its words listed negative, positive, strong (|v| >= 3), and log(1 +
-their number): prototype P6). span (rep + the span
+their number): prototype P6), cue (rep + seven dense cues of the paragraph:
+log(1 + question marks), log(1 + exclamation marks), the share of its characters
+inside quotation marks, of digits, the shares of capitalised words after the
+first and of all-caps words, the mean word length / 10: prototype P13). span (rep + the span
 tagger's best forced span of the technique in the paragraph, `span_scores` of
 `cv --oof` with spans on: prototype P7), span2 (span + its positive part), spang (span computed only where the
 first stage gives the technique 0.05 or more, else -3: what a cheaper tagger pass would
@@ -46,6 +49,17 @@ for ln in open(_lexf,encoding='utf-8'):
     if ln.startswith('#') or not ln.strip(): continue
     lang_,w_,v_=ln.rstrip('\n').split('\t')
     if ' ' not in w_: LEX[lang_].setdefault(w_.lower(),int(v_))
+QUOTES=set('"\u00ab\u00bb\u201c\u201d\u201e\u201f')
+def cuestats(s):
+    """P13: punctuation, quotation, digits and casing of a paragraph as dense numbers."""
+    ws=re.findall(r'\w+',s); n=max(len(ws),1); c=max(len(s),1)
+    caps=sum(1 for w in ws[1:] if w[:1].isupper()); allc=sum(1 for w in ws if len(w)>1 and w.isupper())
+    inq=0; q=False
+    for ch in s:
+        if ch in QUOTES: q=not q
+        elif q: inq+=1
+    return [math.log(1+s.count('?')), math.log(1+s.count('!')), inq/c,
+            sum(ch.isdigit() for ch in s)/c, caps/n, allc/n, sum(map(len,ws))/n/10]
 def lexstats(lang,s):
     ws=[w.lower() for w in re.findall(r'\w+',s)]
     vs=[LEX[lang].get(w,0) for w in ws]; n=max(len(ws),1); hit=[v for v in vs if v]
@@ -63,7 +77,7 @@ embf=[]
 # ($SPAN_FLOOR, default 0.05, US_STACK_SPAN_FLOOR)
 FLOOR=float(os.environ.get('SPAN_FLOOR','0.05'))
 gate_n=[0,0]; gate_c=[0,0]
-base=[];rep=[];lexf=[];spanf=[];spang=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
+base=[];rep=[];lexf=[];cuef=[];spanf=[];spang=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
     lines=text.split('\n')
@@ -97,6 +111,7 @@ for r in rows:
         gate_n[0]+=1; gate_n[1]+=passed
         gate_c[0]+=ln_; gate_c[1]+=ln_ if passed else 0
         if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
+        cuef.append(cuestats(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])
         gp=GEN.get((r['lang'],r['id']))   # no genre line: zeros and a 0 flag
@@ -105,7 +120,7 @@ for r in rows:
         if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
         else: Y.append([-1]*K)
         F.append(r['fold']); L.append(r['lang'])
-embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
+embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); cuef=np.array(cuef); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
 if 'spang' in sys.argv[3:]:
     print('spang floor %.2f: tagger pass on %.1f%% of paragraphs, %.1f%% of their characters'
@@ -120,6 +135,7 @@ def feats(idx,k,variant):
     if variant=='cooc': b=np.hstack([b, rep[idx], cooc[idx]])
     if variant=='gbrep': b=np.hstack([b, rep[idx]])
     if variant=='lex': b=np.hstack([b, rep[idx], lexf[idx]])
+    if variant=='cue': b=np.hstack([b, rep[idx], cuef[idx]])
     if variant=='span': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1]])
     if variant=='spang': b=np.hstack([b, rep[idx], spang[idx][:,k:k+1]])
     if variant=='span2': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1], np.maximum(spanf[idx][:,k:k+1],0)])

@@ -40,8 +40,8 @@ static void usage(FILE *f)
         "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
-        "  --stack-spans, --lexicon, --lex-weight, --average, --span-bits\n"
-        "                    as for 'unspin train'\n"
+        "  --stack-spans, --stack-cues, --lexicon, --lex-weight, --average,\n"
+        "  --span-bits       as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
 
@@ -171,6 +171,7 @@ int cmd_cv(int argc, char **argv)
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
         {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
+        {"stack-cues", required_argument, 0, OPT_STACK_CUES},
         {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},

@@ -44,6 +44,9 @@ static void usage(FILE *f)
         "  --stack-spans 0|1   the second stage also reads the span tagger's best span\n"
         "                      of each likely technique (default 0): more accurate on\n"
         "                      English, slower paragraph-level prediction\n"
+        "  --stack-cues 0|1    the second stage also reads seven cue statistics of each\n"
+        "                      paragraph (questions, exclamations, quotes, numbers,\n"
+        "                      names, capitals, word length; default 0)\n"
         "  --lexicon FILE      valence word list (LANG<TAB>WORD<TAB>VALENCE -5..5, as\n"
         "                      data/lexicon/afinn-multilang.tsv): each listed word also\n"
         "                      adds a 'valence v' feature; stored in the model\n"
@@ -112,6 +115,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->stack_spans = (int)v;
         return 0;
+    case OPT_STACK_CUES:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->stack_cues = (int)v;
+        return 0;
     case OPT_CHAR_MIN:
         if (cli_parse_uint(arg, 0, 5, &v)) return -1;
         cfg->feat.char_min_n = (uint32_t)v;
@@ -140,6 +147,10 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
 {
     if (cfg->stack_spans && (!cfg->stack || !cfg->spans || cfg->stack_folds < 2)) {
         cli_error("--stack-spans 1 needs --stack 1, --spans 1 and inner folds");
+        return EXIT_USAGE;
+    }
+    if (cfg->stack_cues && (!cfg->stack || cfg->stack_folds < 2)) {
+        cli_error("--stack-cues 1 needs --stack 1 and inner folds");
         return EXIT_USAGE;
     }
     if (!path) {
@@ -189,6 +200,7 @@ int cmd_train(int argc, char **argv)
         {"char-min", required_argument, 0, OPT_CHAR_MIN},
         {"stack", required_argument, 0, OPT_STACK},
         {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
+        {"stack-cues", required_argument, 0, OPT_STACK_CUES},
         {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},

@@ -1,6 +1,10 @@
 /* cues.c -- punctuation, casing and length cues of a token range: counts
  * that are not words but say something about tone (exclamations, questions,
- * quotes, shouting) and about how much text there is. */
+ * quotes, shouting) and about how much text there is. As sparse features of
+ * a unit (us_fz_add_cues) and as dense numbers per line for the techniques
+ * head's second stage (us_line_cues), where they do not drown among the
+ * words' features. */
+#include <math.h>
 #include <string.h>
 #include "feat.h"
 
@@ -54,3 +58,49 @@ void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b)
     cue(fz, len_bins[bin], 0.5f);
 }
 
+
+/* Runs of '?' or '!' count each mark (a token "?!" counts one of each). */
+static unsigned count_byte(const char *s, size_t n, char c)
+{
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i++) k += s[i] == c;
+    return k;
+}
+
+void us_line_cues(const us_text *t, float *out, size_t stride)
+{
+    for (size_t l = 0; l < t->n_lines; l++) {
+        float *o = out + l * stride;
+        memset(o, 0, US_LINE_CUES * sizeof *o);
+        uint32_t a = t->lines[l].tok_begin, b = t->lines[l].tok_end;
+        unsigned n_quest = 0, n_excl = 0, n_words = 0, n_quoted = 0, n_num = 0, n_names = 0,
+                 n_caps = 0;
+        uint64_t n_cps = 0;
+        for (uint32_t i = a; i < b; i++) {
+            const us_token *tok = &t->toks[i];
+            if (tok->kind == US_TOK_WORD) {
+                n_words++;
+                n_cps += tok->end_cp - tok->start_cp;
+                n_quoted += (tok->flags & US_TF_IN_QUOTE) != 0;
+                n_names += (tok->flags & US_TF_UPPER1) && !(tok->flags & US_TF_SENT_START);
+                n_caps += (tok->flags & US_TF_ALLCAPS) != 0;
+            } else if (tok->kind == US_TOK_NUM) {
+                n_num++;
+            } else if (tok->kind == US_TOK_PUNCT) {
+                const char *s = t->text + tok->start_byte;
+                size_t n = tok->end_byte - tok->start_byte;
+                n_quest += count_byte(s, n, '?');
+                n_excl += count_byte(s, n, '!');
+            }
+        }
+        if (b == a) continue;
+        o[0] = (float)log1p((double)n_quest);
+        o[1] = (float)log1p((double)n_excl);
+        o[3] = (float)n_num / (float)(b - a);
+        if (!n_words) continue;
+        o[2] = (float)n_quoted / (float)n_words;
+        o[4] = (float)n_names / (float)n_words;
+        o[5] = (float)n_caps / (float)n_words;
+        o[6] = (float)((double)n_cps / n_words / 10.0);
+    }
+}

@@ -131,6 +131,19 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
  * US_REPEAT_STATS). Returns US_OK or US_ENOMEM. */
 #define US_REPEAT_STATS 3
 int us_line_repeats(us_fz *fz, const us_text *t, float *out);
+/* Per line of 't', US_LINE_CUES dense cue statistics (cues.c): log(1 + '?'
+ * marks), log(1 + '!' marks), the share of its words inside quotes, the share
+ * of its tokens that are numbers, the shares of its words capitalised (not
+ * at a sentence start) and in capitals, their mean length in code points / 10;
+ * zeros for a line without tokens. out: (t->n_lines x stride), stride >=
+ * US_LINE_CUES. */
+#define US_LINE_CUES 7
+void us_line_cues(const us_text *t, float *out, size_t stride);
+/* Both per line: US_REPEAT_STATS repeat statistics, then US_LINE_CUES cue
+ * statistics (zeros without 'with_cues'). out: (t->n_lines x US_LINE_STATS).
+ * Returns US_OK or US_ENOMEM. */
+#define US_LINE_STATS (US_REPEAT_STATS + US_LINE_CUES)
+int us_line_stats(us_fz *fz, const us_text *t, int with_cues, float *out);
 /* The hash of token i's normal form (the word feature's; 0 when the normal
  * form is empty), from the token cache when it can. */
 uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i);

@@ -21,10 +21,11 @@ static size_t slot_of(const uint64_t *keys, size_t cap, uint64_t key)
     return p;
 }
 
-int us_line_repeats(us_fz *fz, const us_text *t, float *out)
+/* us_line_repeats with rows 'stride' floats apart (the first three set). */
+static int line_repeats(us_fz *fz, const us_text *t, float *out, size_t stride)
 {
     size_t n = t->n_toks, n_words = 0;
-    if (t->n_lines) memset(out, 0, t->n_lines * US_REPEAT_STATS * sizeof *out);
+    for (size_t l = 0; l < t->n_lines; l++) memset(out + l * stride, 0, US_REPEAT_STATS * sizeof *out);
     uint64_t *h = us_calloc(n ? n : 1, sizeof *h);
     if (!h) return US_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -62,7 +63,7 @@ int us_line_repeats(us_fz *fz, const us_text *t, float *out)
         }
         for (uint32_t i = a; i < b; i++)
             if (h[i]) here[slot[i]] = 0;
-        float *o = out + l * US_REPEAT_STATS;
+        float *o = out + l * stride;
         o[0] = (float)elsewhere / (float)m;
         o[1] = (float)twice / (float)m;
         o[2] = (float)log1p((double)m);
@@ -73,4 +74,18 @@ int us_line_repeats(us_fz *fz, const us_text *t, float *out)
     us_free(here);
     us_free(slot);
     return rc;
+}
+
+int us_line_repeats(us_fz *fz, const us_text *t, float *out)
+{
+    return line_repeats(fz, t, out, US_REPEAT_STATS);
+}
+
+int us_line_stats(us_fz *fz, const us_text *t, int with_cues, float *out)
+{
+    if (with_cues) us_line_cues(t, out + US_REPEAT_STATS, US_LINE_STATS);
+    else
+        for (size_t l = 0; l < t->n_lines; l++)
+            memset(out + l * US_LINE_STATS + US_REPEAT_STATS, 0, US_LINE_CUES * sizeof *out);
+    return line_repeats(fz, t, out, US_LINE_STATS);
 }

@@ -78,7 +78,8 @@ static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordin
     return rc;
 }
 
-_Static_assert(US_STACK_X == US_REPEAT_STATS, "the second stage reads us_line_repeats' numbers");
+_Static_assert(US_STACK_X == US_REPEAT_STATS + US_LINE_CUES,
+               "the second stage reads us_line_repeats', then us_line_cues' numbers");
 
 /* The span tagger's scores of each paragraph for the techniques its first
  * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L);
@@ -124,21 +125,22 @@ static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lan
     const us_head *ht = &m->heads[US_TASK_TECHNIQUES];
     float *x = NULL, *stats = NULL, *S = NULL;
     if (!a->n_paras) return US_OK;
-    if (ht->stack_d == US_STACK_D_SPAN) {
+    if (us_stack_reads_spans(ht->stack_d)) {
         int rc = span_inputs(&m->spans, t, lang, a, tc, passes, &S, err);
         if (rc != US_OK) return rc;
     }
-    if (ht->stack_d >= US_STACK_D) {
-        stats = us_malloc((t->n_lines ? t->n_lines : 1) * US_REPEAT_STATS * sizeof *stats);
-        x = us_malloc(a->n_paras * US_STACK_X * sizeof *x);
-        if (!stats || !x || us_line_repeats(fz, t, stats) != US_OK) {
+    int n_x = us_stack_n_x(ht->stack_d);
+    if (n_x > 0) {
+        stats = us_malloc((t->n_lines ? t->n_lines : 1) * US_STACK_X * sizeof *stats);
+        x = us_calloc(a->n_paras, US_STACK_X * sizeof *x);
+        if (!stats || !x || us_line_stats(fz, t, n_x > US_REPEAT_STATS, stats) != US_OK) {
             us_free(stats);
             us_free(x);
             us_free(S);
             return us_err_set(err, US_ENOMEM, "out of memory");
         }
         for (size_t q = 0; q < a->n_paras; q++)
-            memcpy(x + q * US_STACK_X, stats + (size_t)(a->paras[q].line - 1) * US_REPEAT_STATS,
+            memcpy(x + q * US_STACK_X, stats + (size_t)(a->paras[q].line - 1) * US_STACK_X,
                    US_STACK_X * sizeof *x);
     }
     us_stack_apply_spans(ht->stack, ht->stack_d, US_N_TECH_LABELS, lang, a->paras->prob,
@@ -254,12 +256,12 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             memcpy(p->prob_text, z, sizeof z);
         }
         /* The article around each paragraph (stack.h), in place. */
-        if (ht->stack_d == US_STACK_D_SPAN &&
+        if (us_stack_reads_spans(ht->stack_d) &&
             !(passes = us_calloc(a->n_paras ? a->n_paras : 1, sizeof *passes)))
             goto oom;
         /* The span token cache, once spans are wanted (without memory for
          * it they are only slower). */
-        if (m->spans.present && ((tasks & US_DO_SPANS) || ht->stack_d == US_STACK_D_SPAN) &&
+        if (m->spans.present && ((tasks & US_DO_SPANS) || us_stack_reads_spans(ht->stack_d)) &&
             !sc->span_tc)
             sc->span_tc = us_span_cache_new();
         if (ht->stack &&

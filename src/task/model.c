@@ -259,7 +259,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         if (rc != US_OK) goto fail;
         const unsigned char *h = p;
         uint32_t L = US_N_TECH_LABELS, D = n >= 8 ? us_get_u32le(h + 4) : 0;
-        int known = D == US_STACK_D || D == US_STACK_D_V1 || D == US_STACK_D_SPAN;
+        int known = us_stack_n_x(D) >= 0;
         if (!m->heads[US_TASK_TECHNIQUES].present || !known || n != 8 + 4 * (size_t)L * D ||
             us_get_u32le(h) != L) {
             us_err_set(err, US_EFORMAT, "%s: section STK1 is malformed (%zu bytes)", name, n);
@@ -303,7 +303,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         m->n_lex = (uint32_t)(n / 8);
     }
     /* A second stage that reads the span tagger needs it for techniques too. */
-    int spans_for_stack = m->heads[US_TASK_TECHNIQUES].stack_d == US_STACK_D_SPAN &&
+    int spans_for_stack = us_stack_reads_spans(m->heads[US_TASK_TECHNIQUES].stack_d) &&
                           needs(tasks, US_DO_TECHNIQUES);
     if ((needs(tasks, US_DO_SPANS) || spans_for_stack) &&
         us_span_load(mf, &m->spans, err) != US_OK) {

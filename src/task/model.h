@@ -23,9 +23,10 @@
  *                             (us_qlinear_stride(L)): f32 scale, int8 weights[L], zero pad
  *   STK1  optional, with TECH: the second stage of the techniques head (stack.h):
  *         u32 n_labels, u32 D, then f32 weights (n_labels x D); D = US_STACK_D (24),
- *         or US_STACK_D_V1 (21) in models without the repeat statistics, or
+ *         or US_STACK_D_V1 (21) in models without the repeat statistics,
  *         US_STACK_D_SPAN (25) in models that read the span tagger (then SPAN
- *         is required)
+ *         is required), US_STACK_D_CUE (31) or US_STACK_D_CUE_SPAN (32) in
+ *         models that read the line cue statistics too
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -52,7 +53,7 @@ typedef struct us_head {
     us_qlinear q;
     const float *thr;        /* (US_THR_ROWS, n_labels) */
     const float *stack;      /* STK1 (techniques): (n_labels, stack_d) weights, or NULL */
-    uint32_t stack_d;        /* US_STACK_D, or US_STACK_D_V1 in older models */
+    uint32_t stack_d;        /* its layout (stack.h: US_STACK_D, US_STACK_D_V1, ...) */
 } us_head;
 
 /* Per-analysis working memory, recycled through the model's pool so that a
@@ -93,7 +94,7 @@ typedef struct us_head_build {
     float thr[US_THR_ROWS][US_MAX_LABELS];
     int has_stack;           /* techniques: second stage (stack.h) */
     float stack[US_MAX_LABELS * US_STACK_D_MAX];
-    uint32_t stack_d;        /* layout of 'stack': 0 or US_STACK_D, or US_STACK_D_SPAN */
+    uint32_t stack_d;        /* layout of 'stack': 0 or one of stack.h's */
 } us_head_build;
 
 /* Serialises a model into a container writer. OUT: *out (us_mfw_free). */

@@ -1,8 +1,8 @@
 /* stack.c -- the second stage for paragraph techniques (see stack.h).
  *
  * Fitting is Newton's method on the L2-regularised log loss (lambda = 1, the
- * bias unpenalised), with step halving; 21 weights per technique, so a dense
- * Cholesky solve per step is nothing next to one pass over the items. */
+ * bias unpenalised), with step halving; 21-32 weights per technique, so a
+ * dense Cholesky solve per step is nothing next to one pass over the items. */
 #include <math.h>
 #include <string.h>
 #include "stack.h"
@@ -70,14 +70,14 @@ static void feat_context(const agg *a, const float *row, const float *prev, cons
     f[7] = a->log_n;
 }
 
-/* Features 20 to D_ - 1: x = the paragraph's repeat statistics (NULL: zeros;
- * not read when D_ is US_STACK_D_V1), sp = its span-tagger scores (read only
- * when D_ is US_STACK_D_SPAN; NULL: none), then the bias. */
+/* Features 20 to D_ - 1: x = the paragraph's repeat and cue statistics, as
+ * many as the layout reads (NULL: zeros), sp = its span-tagger scores (read
+ * only by the span layouts; NULL: none), then the bias. */
 static void feat_tail(const float *x, const float *sp, uint32_t k, int D_, double *f)
 {
-    if (D_ >= US_STACK_D)
-        for (int j = 0; j < US_STACK_X; j++) f[20 + j] = x ? x[j] : 0.0;
-    if (D_ == US_STACK_D_SPAN) f[23] = sp ? sp[k] : US_SPAN_SCORE_NONE;
+    int n_x = us_stack_n_x((uint32_t)D_);
+    for (int j = 0; j < n_x; j++) f[20 + j] = x ? x[j] : 0.0;
+    if (us_stack_reads_spans((uint32_t)D_)) f[20 + n_x] = sp ? sp[k] : US_SPAN_SCORE_NONE;
     f[D_ - 1] = 1.0;
 }
 
@@ -135,8 +135,7 @@ void us_stack_apply(const float *w, uint32_t D_, uint32_t L, int lang, float *P,
 void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, float *P, size_t n,
                           size_t stride, const float *X, const float *S)
 {
-    if (!n || L > MAX_LABELS ||
-        (D_ != US_STACK_D && D_ != US_STACK_D_V1 && D_ != US_STACK_D_SPAN)) return;
+    if (!n || L > MAX_LABELS || us_stack_n_x(D_) < 0) return;
     agg a;
     agg_init(&a, P, n, L, stride);
     int known = lang >= 0 && lang < US_STACK_LANGS;
@@ -260,7 +259,7 @@ int us_stack_fit_spans(const float *P, const float *X, const float *S, const uin
 {
     int D_ = (int)D_u;
     if (L > MAX_LABELS) return us_err_set(err, US_EINVAL, "too many labels for stacking");
-    if (D_ != US_STACK_D && D_ != US_STACK_D_SPAN)
+    if (us_stack_n_x(D_u) <= 0)   /* the first version is read, not trained */
         return us_err_set(err, US_EINVAL, "stacking: no layout of %d weights", D_);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += use[i] != 0;

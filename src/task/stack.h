@@ -23,7 +23,11 @@
  * read a 23rd input, the span tagger's best forced span of the technique in
  * the paragraph (us_span_scores), computed only where the first stage gives
  * the technique US_STACK_SPAN_FLOOR or more (else US_SPAN_SCORE_NONE); their
- * bias is 24.
+ * bias is 24. Models trained with --stack-cues (US_STACK_D_CUE = 31, or
+ * US_STACK_D_CUE_SPAN = 32 with the span input at 30) read the paragraph's
+ * US_LINE_CUES cue statistics (us_line_cues: questions, exclamations, quoted
+ * and numeric share, names, capitals, word length) as inputs 23-29 after the
+ * repeat statistics; the bias is last.
  *
  * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
  * learns how far to trust the first stage in each language, and its output is
@@ -34,12 +38,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/base.h"
+#include "feat/feat.h"
 
 #define US_STACK_LANGS 6      /* languages with training data: en fr ge it po ru */
 #define US_STACK_D 24         /* weights per technique, the bias last */
 #define US_STACK_D_V1 21      /* the same in models without the repeat statistics */
 #define US_STACK_D_SPAN 25    /* the same plus the span tagger's score (--stack-spans) */
-#define US_STACK_D_MAX 25
+#define US_STACK_D_CUE 31     /* 24 plus the line cue statistics (--stack-cues) */
+#define US_STACK_D_CUE_SPAN 32   /* both */
+#define US_STACK_D_MAX 32
 #define US_STACK_SPAN_FLOOR 0.05f   /* first-stage probability from which spans are scored */
 
 /* The techniques whose span scores a paragraph's second stage reads: those
@@ -52,19 +59,37 @@ static inline uint32_t us_stack_span_mask(const float *p, uint32_t L)
         if (p[k] >= US_STACK_SPAN_FLOOR) mask |= 1u << k;
     return mask;
 }
-#define US_STACK_X 3          /* per-paragraph inputs besides the probabilities */
+/* Per-paragraph inputs besides the probabilities: the repeat statistics,
+ * then the cue statistics (read by the US_STACK_D_CUE layouts only). */
+#define US_STACK_X US_LINE_STATS
+
+/* What a layout of D weights reads: how many of the US_STACK_X inputs (-1:
+ * no such layout), and whether the span score follows them. */
+static inline int us_stack_n_x(uint32_t D)
+{
+    switch (D) {
+    case US_STACK_D_V1: return 0;
+    case US_STACK_D: case US_STACK_D_SPAN: return US_REPEAT_STATS;
+    case US_STACK_D_CUE: case US_STACK_D_CUE_SPAN: return US_STACK_X;
+    default: return -1;
+    }
+}
+static inline int us_stack_reads_spans(uint32_t D)
+{
+    return D == US_STACK_D_SPAN || D == US_STACK_D_CUE_SPAN;
+}
 
 /* Rewrites P (n paragraphs of one article in reading order, L probabilities
  * each, rows 'stride' bytes apart: L * sizeof(float) when packed, or the
  * size of a result struct holding them) with the second stage's
- * probabilities. w: (L x D), D = US_STACK_D or US_STACK_D_V1. X: (n x
- * US_STACK_X) repeat statistics of the paragraphs (unused with D_V1; NULL
- * reads zeros). lang: language index, or < 0 / >= US_STACK_LANGS for one
+ * probabilities. w: (L x D), D one of the layouts above. X: (n x
+ * US_STACK_X) repeat and cue statistics of the paragraphs (the layout reads
+ * us_stack_n_x(D) of them; NULL reads zeros). lang: language index, or < 0 / >= US_STACK_LANGS for one
  * without training data. */
 void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X);
 /* The same with span scores S (n x L, packed; NULL: US_SPAN_SCORE_NONE), which
- * D = US_STACK_D_SPAN reads. */
+ * the layouts of us_stack_reads_spans(D) read. */
 void us_stack_apply_spans(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                           size_t stride, const float *X, const float *S);
 
@@ -86,8 +111,9 @@ static inline size_t us_stack_group_end(const uint32_t *g, size_t s, size_t n)
 int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *lang,
                  const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
                  float *w, us_err *err);
-/* The same for layout D (US_STACK_D or US_STACK_D_SPAN, whose span scores are
- * S, n x L); w: (L x D). Errors also: US_EINVAL (another D). */
+/* The same for layout D (US_STACK_D, US_STACK_D_SPAN, US_STACK_D_CUE or
+ * US_STACK_D_CUE_SPAN; the span layouts read scores S, n x L); w: (L x D).
+ * Errors also: US_EINVAL (another D). */
 int us_stack_fit_spans(const float *P, const float *X, const float *S, const uint32_t *Y,
                        const int *lang, const uint32_t *g, const uint8_t *use, size_t n,
                        uint32_t L, uint32_t min_pos, uint32_t D, float *w, us_err *err);

@@ -212,7 +212,7 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
     c->par_y = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
     c->par_art = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
     c->par_line = us_calloc(n_par ? n_par : 1, sizeof(uint32_t));
-    c->par_rep = us_calloc((n_par ? n_par : 1) * US_REPEAT_STATS, sizeof(float));
+    c->par_rep = us_calloc((n_par ? n_par : 1) * US_LINE_STATS, sizeof(float));
     if (!c->par_x || !c->par_y || !c->par_art || !c->par_line || !c->par_rep) goto oom;
     for (size_t i = 0; i < n; i++) {
         const us_article *a = &ds->arts[i];
@@ -227,12 +227,12 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
         if (!a->text[US_TASK_TECHNIQUES] || !a->line_gold) continue;
         if ((rc = us_text_tokenize(&t, a->text[2], a->len[2], err)) != US_OK) goto fail;
         if (t.n_lines > cap_stats) {
-            float *ns = us_realloc(stats, t.n_lines * US_REPEAT_STATS * sizeof *ns);
+            float *ns = us_realloc(stats, t.n_lines * US_LINE_STATS * sizeof *ns);
             if (!ns) goto oom;
             stats = ns;
             cap_stats = t.n_lines;
         }
-        if (us_line_repeats(&fz, &t, stats) != US_OK) goto oom;
+        if (us_line_stats(&fz, &t, 1, stats) != US_OK) goto oom;
         uint32_t ordinal = 0;
         for (uint32_t l = 0; l < a->n_lines && l < t.n_lines; l++) {
             int nonempty = us_line_nonempty(&t, l);
@@ -243,8 +243,8 @@ int us_corpus_build(us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
                 c->par_y[p] = a->line_labels[l];
                 c->par_art[p] = (uint32_t)i;
                 c->par_line[p] = l + 1;
-                memcpy(c->par_rep + p * US_REPEAT_STATS, stats + (size_t)l * US_REPEAT_STATS,
-                       US_REPEAT_STATS * sizeof *stats);
+                memcpy(c->par_rep + p * US_LINE_STATS, stats + (size_t)l * US_LINE_STATS,
+                       US_LINE_STATS * sizeof *stats);
             }
             ordinal += (uint32_t)nonempty;
         }
@@ -461,6 +461,14 @@ out:
     return rc;
 }
 
+/* The layout of the second stage cfg asks for (stack.h), 0 for none. */
+static uint32_t stack_layout(const us_train_cfg *cfg)
+{
+    if (!cfg->stack) return 0;
+    if (cfg->stack_cues) return cfg->stack_spans ? US_STACK_D_CUE_SPAN : US_STACK_D_CUE;
+    return cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D;
+}
+
 /* The techniques head's second stage (stack.h), fitted on the inner-fold
  * probabilities 'prob' of the items with use[i] set. Its threshold is one
  * global value, tuned on cross-fitted second-stage probabilities: the stage
@@ -474,7 +482,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     for (size_t i = 0; i < n; i++) m += use[i] != 0;
     float *P = us_malloc((m ? m : 1) * L * sizeof *P), *P2 = us_malloc((m ? m : 1) * L * sizeof *P2);
     float *X = us_malloc((m ? m : 1) * US_STACK_X * sizeof *X);
-    uint32_t D = cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D;
+    uint32_t D = stack_layout(cfg);
     float *Sall = NULL, *S = NULL;   /* span inputs per item, then per stacked row */
     if (cfg->stack_spans) {
         Sall = us_malloc((n ? n : 1) * L * sizeof *Sall);
@@ -497,7 +505,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         if (!use[i]) continue;
         const us_article *a = &ds->arts[c->par_art[i]];
         memcpy(P + r * L, prob + i * L, L * sizeof *P);
-        memcpy(X + r * US_STACK_X, c->par_rep + i * US_REPEAT_STATS, US_STACK_X * sizeof *X);
+        memcpy(X + r * US_STACK_X, c->par_rep + i * US_LINE_STATS, US_STACK_X * sizeof *X);
         if (S) memcpy(S + r * L, Sall + i * L, L * sizeof *S);
         Yc[r] = Y[i];
         g[r] = c->par_art[i];
@@ -702,7 +710,7 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     uint64_t cfg_hash = us_hash64(&cfg->feat, offsetof(us_feat_cfg, w_lex), h);
     uint64_t extra[7] = {US_FEAT_VERSION, (uint64_t)cfg->span_items, (uint64_t)cfg->idf,
                          (uint64_t)cfg->spans, cfg->inner_folds,
-                         cfg->stack ? (cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D) : 0,
+                         stack_layout(cfg),
                          cfg->stack_folds};
     cfg_hash = us_hash64(extra, sizeof extra, cfg_hash);
     int with_lex = cfg->lex && cfg->n_lex && cfg->feat.w_lex > 0;
@@ -743,6 +751,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (cfg->stack && cfg->stack_spans)
         us_buf_printf(&b, "techniques.stack_spans=span tagger of each inner fold, from p >= %g\n",
                       (double)US_STACK_SPAN_FLOOR);
+    if (cfg->stack && cfg->stack_cues)
+        us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

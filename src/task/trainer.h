@@ -23,6 +23,7 @@ typedef struct us_train_cfg {
     int stack;               /* techniques: second stage with article context (stack.h) */
     uint32_t stack_folds;    /* inner folds of the techniques head when stacking */
     int stack_spans;         /* the second stage also reads the span tagger (stack.h) */
+    int stack_cues;          /* the second stage also reads the line cue statistics */
     us_span_cfg span;
     const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
     uint32_t n_lex;
@@ -43,8 +44,8 @@ typedef struct us_corpus {
     uint32_t *par_y;
     uint32_t *par_art;       /* article index of each paragraph */
     uint32_t *par_line;      /* 1-based line number; 0 for a span item */
-    float *par_rep;          /* (n_paras x US_REPEAT_STATS) the line's repeat statistics
-                                (us_line_repeats); zeros for a span item */
+    float *par_rep;          /* (n_paras x US_LINE_STATS) the line's repeat and cue
+                                statistics (us_line_stats); zeros for a span item */
     size_t n_span_items;     /* items made from gold spans (par_line == 0) */
 } us_corpus;
 

@@ -148,10 +148,11 @@ static double log_loss(const float *P, const uint32_t *Y, size_t n)
 static void test_known_language_sum_matches_row(void **state)
 {
     (void)state;
-    static const uint32_t layouts[] = {US_STACK_D_V1, US_STACK_D, US_STACK_D_SPAN};
+    static const uint32_t layouts[] = {US_STACK_D_V1, US_STACK_D, US_STACK_D_SPAN,
+                                       US_STACK_D_CUE, US_STACK_D_CUE_SPAN};
     uint64_t r = 42;
-    for (int trial = 0; trial < 300; trial++) {
-        uint32_t dd = layouts[trial % 3], nl = US_N_TECH_LABELS;
+    for (int trial = 0; trial < 500; trial++) {
+        uint32_t dd = layouts[trial % 5], nl = US_N_TECH_LABELS;
         size_t n = 1 + (size_t)(us_splitmix64(&r) % 12);
         float w[US_N_TECH_LABELS * US_STACK_D_MAX], P[12 * US_N_TECH_LABELS], Q[12 * US_N_TECH_LABELS];
         float X[12 * US_STACK_X], S[12 * US_N_TECH_LABELS];
@@ -266,6 +267,96 @@ static void test_span_layout(void **state)
                      US_EINVAL);
     free(A); free(B); free(Pf); free(Sf); free(Y); free(g); free(lang); free(use); free(ws);
     free(w24);
+}
+
+/* The cue layouts: inputs 20-29 are the paragraph's repeat then cue
+ * statistics, then the span score (US_STACK_D_CUE_SPAN only), then the bias;
+ * the fitter takes both layouts. */
+static void test_cue_layouts(void **state)
+{
+    (void)state;
+    enum { N = 3 };
+    static const uint32_t layouts[] = {US_STACK_D_CUE, US_STACK_D_CUE_SPAN};
+    for (int li = 0; li < 2; li++) {
+        uint32_t DC = layouts[li];
+        float P0[N * L], P[N * L], S[N * L], X[N * US_STACK_X], w[L * US_STACK_D_CUE_SPAN];
+        random_probs(P0, N, 13);
+        for (size_t i = 0; i < N * US_STACK_X; i++) X[i] = 0.05f * (float)(i + 1);
+        for (size_t i = 0; i < N * L; i++) S[i] = (float)(i % 5) - 2.0f;
+        for (uint32_t j = 20; j < DC; j++) {   /* one weight at a time */
+            memset(w, 0, sizeof w);
+            for (int k = 0; k < L; k++) w[k * DC + j] = 1.0f;
+            memcpy(P, P0, sizeof P);
+            us_stack_apply_spans(w, DC, L, 0, P, N, ROW, X, S);
+            for (size_t i = 0; i < N; i++)
+                for (int k = 0; k < L; k++) {
+                    float want = j < 20 + US_STACK_X ? X[i * US_STACK_X + (j - 20)]
+                                 : j + 1 < DC        ? S[i * L + (size_t)k]
+                                                     : 1.0f;   /* the bias */
+                    assert_true(fabsf(P[i * L + (size_t)k] - sigm(want)) < 1e-6f);
+                }
+        }
+    }
+    enum { CAP = 200 * 12 };
+    float *Pf = malloc(CAP * L * sizeof *Pf), *Xf = calloc(CAP * US_STACK_X, sizeof *Xf);
+    uint32_t *Y = malloc(CAP * sizeof *Y), *g = malloc(CAP * sizeof *g);
+    int *lang = malloc(CAP * sizeof *lang);
+    uint8_t *use = malloc(CAP);
+    float *wc = malloc(L * US_STACK_D_CUE * sizeof *wc);
+    assert_true(Pf && Xf && Y && g && lang && use && wc);
+    size_t n = synth(Pf, Y, lang, g, 200, 7);
+    for (size_t i = 0; i < n; i++)   /* cue 5 (capitals) tells label 0 */
+        Xf[i * US_STACK_X + US_REPEAT_STATS + 5] = Y[i] & 1u ? 2.0f : 0.0f;
+    memset(use, 1, n);
+    us_err err = {0};
+    assert_int_equal(us_stack_fit_spans(Pf, Xf, NULL, Y, lang, g, use, n, L, 15, US_STACK_D_CUE,
+                                        wc, &err), US_OK);
+    assert_true(wc[20 + US_REPEAT_STATS + 5] > 0.5f);
+    free(Pf); free(Xf); free(Y); free(g); free(lang); free(use); free(wc);
+}
+
+/* us_line_cues and us_line_stats on a hand-counted text. */
+static void test_line_cues(void **state)
+{
+    (void)state;
+    const char *text = "Who said \"NATO lies\"? Nobody!!\n"
+                       "\n"
+                       "In 2022, Moscow sent 3 TANKS.\n";
+    us_text t;
+    us_err err = {0};
+    us_text_init(&t);
+    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
+    assert_int_equal(t.n_lines, 3);
+    float c[3 * US_LINE_CUES];
+    us_line_cues(&t, c, US_LINE_CUES);
+    /* line 1: 9 tokens, words Who said NATO lies Nobody; NATO and lies quoted,
+     * NATO a capitalised word not at a sentence start and in capitals */
+    const float l1[US_LINE_CUES] = {logf(2), logf(3), 2.0f / 5, 0, 1.0f / 5, 1.0f / 5, 0.42f};
+    /* line 3: 8 tokens, 2 numbers; words In Moscow sent TANKS */
+    const float l3[US_LINE_CUES] = {0, 0, 0, 2.0f / 8, 2.0f / 4, 1.0f / 4, 0.425f};
+    for (int j = 0; j < US_LINE_CUES; j++) {
+        assert_true(fabsf(c[j] - l1[j]) < 1e-6f);
+        assert_true(c[US_LINE_CUES + j] == 0.0f);   /* the empty line */
+        assert_true(fabsf(c[2 * US_LINE_CUES + j] - l3[j]) < 1e-6f);
+    }
+    /* us_line_stats: the repeat statistics, then these (or zeros). */
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    us_fz fz;
+    us_fz_init(&fz, &fc);
+    float rep[3 * US_REPEAT_STATS], st[3 * US_LINE_STATS];
+    assert_int_equal(us_line_repeats(&fz, &t, rep), US_OK);
+    for (int with = 0; with < 2; with++) {
+        assert_int_equal(us_line_stats(&fz, &t, with, st), US_OK);
+        for (int l = 0; l < 3; l++) {
+            assert_memory_equal(st + l * US_LINE_STATS, rep + l * US_REPEAT_STATS, sizeof rep / 3);
+            for (int j = 0; j < US_LINE_CUES; j++)
+                assert_true(st[l * US_LINE_STATS + US_REPEAT_STATS + j] ==
+                            (with ? c[l * US_LINE_CUES + j] : 0.0f));
+        }
+    }
+    us_fz_fini(&fz);
+    us_text_fini(&t);
 }
 
 /* us_line_repeats on a hand-counted text: words of 4+ letters, case folded. */
@@ -462,6 +553,8 @@ int main(void)
         cmocka_unit_test(test_fit_learns_article_context),
         cmocka_unit_test(test_known_language_sum_matches_row),
         cmocka_unit_test(test_span_layout),
+        cmocka_unit_test(test_cue_layouts),
+        cmocka_unit_test(test_line_cues),
         cmocka_unit_test(test_model_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,7 @@ static void usage(FILE *f)
         "                      English, slower paragraph-level prediction\n"
         "  --stack-cues 0|1    the second stage also reads seven cue statistics of each\n"
         "                      paragraph (questions, exclamations, quotes, numbers,\n"
-        "                      names, capitals, word length; default 0)\n"
+        "                      names, capitals, word length; default 1)\n"
         "  --lexicon FILE      valence word list (LANG<TAB>WORD<TAB>VALENCE -5..5, as\n"
         "                      data/lexicon/afinn-multilang.tsv): each listed word also\n"
         "                      adds a 'valence v' feature; stored in the model\n"
@@ -147,10 +147,6 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
 {
     if (cfg->stack_spans && (!cfg->stack || !cfg->spans || cfg->stack_folds < 2)) {
         cli_error("--stack-spans 1 needs --stack 1, --spans 1 and inner folds");
-        return EXIT_USAGE;
-    }
-    if (cfg->stack_cues && (!cfg->stack || cfg->stack_folds < 2)) {
-        cli_error("--stack-cues 1 needs --stack 1 and inner folds");
         return EXIT_USAGE;
     }
     if (!path) {

@@ -269,6 +269,15 @@ static void test_span_layout(void **state)
     free(w24);
 }
 
+/* Tokenizes text into t, which must then have n_lines lines. */
+static void tokenize_into(us_text *t, const char *text, size_t n_lines)
+{
+    us_err err = {0};
+    us_text_init(t);
+    assert_int_equal(us_text_tokenize(t, text, strlen(text), &err), US_OK);
+    assert_int_equal(t->n_lines, n_lines);
+}
+
 /* The cue layouts: inputs 20-29 are the paragraph's repeat then cue
  * statistics, then the span score (US_STACK_D_CUE_SPAN only), then the bias;
  * the fitter takes both layouts. */
@@ -323,10 +332,7 @@ static void test_line_cues(void **state)
                        "\n"
                        "In 2022, Moscow sent 3 TANKS.\n";
     us_text t;
-    us_err err = {0};
-    us_text_init(&t);
-    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
-    assert_int_equal(t.n_lines, 3);
+    tokenize_into(&t, text, 3);
     float c[3 * US_LINE_CUES];
     us_line_cues(&t, c, US_LINE_CUES);
     /* line 1: 9 tokens, words Who said NATO lies Nobody; NATO and lies quoted,
@@ -368,10 +374,7 @@ static void test_line_repeats(void **state)
                        "The budget was cut; nurses were cut.\n"
                        "Nothing here.\n";
     us_text t;
-    us_err err = {0};
-    us_text_init(&t);
-    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
-    assert_int_equal(t.n_lines, 4);
+    tokenize_into(&t, text, 4);
     float st[4 * US_REPEAT_STATS];
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);

@@ -460,19 +460,18 @@ static void test_model_round_trip(void **state)
     assert_int_equal(us_analyze(stacked, text, strlen(text), &o, &b, &err), US_OK);
     assert_int_equal(a->n_paras, 3);
     assert_int_equal(b->n_paras, 3);
-    float P[3 * L], X[3 * US_STACK_X], stats[4 * US_REPEAT_STATS];
+    _Static_assert(US_STACK_X == US_LINE_STATS, "a paragraph's stacking inputs are its line's");
+    float P[3 * L], X[3 * US_STACK_X], stats[4 * US_LINE_STATS];
     us_text t;
-    us_text_init(&t);
-    assert_int_equal(us_text_tokenize(&t, text, strlen(text), &err), US_OK);
-    assert_int_equal(t.n_lines, 4);
+    tokenize_into(&t, text, 4);
     us_fz fz;
     us_fz_init(&fz, &plain->fcfg);
-    assert_int_equal(us_line_repeats(&fz, &t, stats), US_OK);
+    assert_int_equal(us_line_stats(&fz, &t, 1, stats), US_OK);
     us_fz_fini(&fz);
     us_text_fini(&t);
     for (size_t i = 0; i < 3; i++) {
         memcpy(P + i * L, a->paras[i].prob, L * sizeof *P);
-        memcpy(X + i * US_STACK_X, stats + (a->paras[i].line - 1) * US_REPEAT_STATS, sizeof X / 3);
+        memcpy(X + i * US_STACK_X, stats + (a->paras[i].line - 1) * US_LINE_STATS, sizeof X / 3);
     }
     us_stack_apply(sw, D, L, 1, P, 3, ROW, X);
     for (size_t i = 0; i < 3; i++) {

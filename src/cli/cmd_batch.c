@@ -12,9 +12,9 @@
  * (reading, analysing, writing) runs outside it.
  *
  * Wake-ups are batched: a sleeping writer is woken when its next slot is
- * done and either WAKE_BATCH slots are done or no line is waiting for a
- * worker (slow input: write at once), and a sleeping reader when half the
- * ring is free. Waking a thread for every line cost about 5 context
+ * done and either half the ring is done or no line is waiting for a worker
+ * (slow input: write at once), and a sleeping reader when half the ring is
+ * free. Waking a thread for every line cost about 5 context
  * switches an article (docs/PERFORMANCE.md).
  *
  * Invariant: lines in = lines out. Every input line, including blank,

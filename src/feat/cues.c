@@ -58,7 +58,6 @@ void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b)
     cue(fz, len_bins[bin], 0.5f);
 }
 
-
 /* Runs of '?' or '!' count each mark (a token "?!" counts one of each). */
 static unsigned count_byte(const char *s, size_t n, char c)
 {

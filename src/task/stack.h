@@ -84,8 +84,8 @@ static inline int us_stack_reads_spans(uint32_t D)
  * size of a result struct holding them) with the second stage's
  * probabilities. w: (L x D), D one of the layouts above. X: (n x
  * US_STACK_X) repeat and cue statistics of the paragraphs (the layout reads
- * us_stack_n_x(D) of them; NULL reads zeros). lang: language index, or < 0 / >= US_STACK_LANGS for one
- * without training data. */
+ * us_stack_n_x(D) of them; NULL reads zeros). lang: language index, or < 0 /
+ * >= US_STACK_LANGS for one without training data. */
 void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X);
 /* The same with span scores S (n x L, packed; NULL: US_SPAN_SCORE_NONE), which

@@ -40,7 +40,7 @@ static void usage(FILE *f)
         "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
-        "  --stack-spans, --stack-cues, --lexicon, --lex-weight, --average,\n"
+        "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
         "  --span-bits       as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -172,6 +172,7 @@ int cmd_cv(int argc, char **argv)
         {"stack", required_argument, 0, OPT_STACK},
         {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
         {"stack-cues", required_argument, 0, OPT_STACK_CUES},
+        {"stack-lex", required_argument, 0, OPT_STACK_LEX},
         {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},

@@ -47,6 +47,9 @@ static void usage(FILE *f)
         "  --stack-cues 0|1    the second stage also reads seven cue statistics of each\n"
         "                      paragraph (questions, exclamations, quotes, numbers,\n"
         "                      names, capitals, word length; default 1)\n"
+        "  --stack-lex 0|1     the second stage also reads the span lexicon: per word,\n"
+        "                      how often it lies inside each technique's spans (needs\n"
+        "                      --stack-cues 1, not with --stack-spans; default 0)\n"
         "  --lexicon FILE      valence word list (LANG<TAB>WORD<TAB>VALENCE -5..5, as\n"
         "                      data/lexicon/afinn-multilang.tsv): each listed word also\n"
         "                      adds a 'valence v' feature; stored in the model\n"
@@ -55,6 +58,10 @@ static void usage(FILE *f)
 }
 
 /* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
+/* Whether --stack-lex was given (otherwise the default yields to
+ * --stack-spans 1, --stack-cues 0 and --stack 0). */
+static int stack_lex_given;
+
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
 {
     unsigned long v;
@@ -119,6 +126,11 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
         cfg->stack_cues = (int)v;
         return 0;
+    case OPT_STACK_LEX:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->stack_lex = (int)v;
+        stack_lex_given = 1;
+        return 0;
     case OPT_CHAR_MIN:
         if (cli_parse_uint(arg, 0, 5, &v)) return -1;
         cfg->feat.char_min_n = (uint32_t)v;
@@ -147,6 +159,15 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
 {
     if (cfg->stack_spans && (!cfg->stack || !cfg->spans || cfg->stack_folds < 2)) {
         cli_error("--stack-spans 1 needs --stack 1, --spans 1 and inner folds");
+        return EXIT_USAGE;
+    }
+    /* The default lexicon input gives way to options it does not go with. */
+    if (!stack_lex_given && (!cfg->stack || !cfg->stack_cues || cfg->stack_spans))
+        cfg->stack_lex = 0;
+    if (cfg->stack_lex && (!cfg->stack || !cfg->stack_cues || cfg->stack_spans ||
+                           cfg->stack_folds < 2)) {
+        cli_error("--stack-lex 1 needs --stack 1, --stack-cues 1 and inner folds, "
+                  "and does not go with --stack-spans 1");
         return EXIT_USAGE;
     }
     if (!path) {
@@ -197,6 +218,7 @@ int cmd_train(int argc, char **argv)
         {"stack", required_argument, 0, OPT_STACK},
         {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
         {"stack-cues", required_argument, 0, OPT_STACK_CUES},
+        {"stack-lex", required_argument, 0, OPT_STACK_LEX},
         {"average", required_argument, 0, OPT_AVERAGE},
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},

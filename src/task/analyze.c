@@ -116,9 +116,31 @@ static int decode_spans(const us_span_model *sm, const us_text *t, int lang, uin
     return us_span_decode(sm, t, lang, line, tc, p, err);
 }
 
+/* The span lexicon's scores of the analysed paragraphs. OUT: *S (n_paras x
+ * L, us_free). */
+static int lex_inputs(const us_spanlex *sl, us_fz *fz, const us_text *t, int lang,
+                      const us_analysis *a, float **S, us_err *err)
+{
+    float *lines = us_malloc((t->n_lines ? t->n_lines : 1) * US_N_TECH_LABELS * sizeof *lines);
+    *S = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof **S);
+    if (!lines || !*S) {
+        us_free(lines);
+        us_free(*S);
+        *S = NULL;
+        return us_err_set(err, US_ENOMEM, "out of memory");
+    }
+    /* Languages without training data have no rows: zeros, as in training. */
+    us_spanlex_line_scores(sl, fz, t, lang < US_STACK_LANGS ? lang : -1, lines);
+    for (size_t q = 0; q < a->n_paras; q++)
+        memcpy(*S + q * US_N_TECH_LABELS, lines + (size_t)(a->paras[q].line - 1) * US_N_TECH_LABELS,
+               US_N_TECH_LABELS * sizeof **S);
+    us_free(lines);
+    return US_OK;
+}
+
 /* Second stage of the techniques head over the article's paragraphs (their
  * first-stage probabilities are in a->paras), with each paragraph's repeat
- * statistics and span scores when the model uses them. */
+ * statistics and span or span-lexicon scores when the model uses them. */
 static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lang, us_analysis *a,
                          us_span_cache *tc, us_span_pass **passes, us_err *err)
 {
@@ -127,6 +149,9 @@ static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lan
     if (!a->n_paras) return US_OK;
     if (us_stack_reads_spans(ht->stack_d)) {
         int rc = span_inputs(&m->spans, t, lang, a, tc, passes, &S, err);
+        if (rc != US_OK) return rc;
+    } else if (us_stack_reads_lex(ht->stack_d)) {
+        int rc = lex_inputs(&m->spanlex, fz, t, lang, a, &S, err);
         if (rc != US_OK) return rc;
     }
     int n_x = us_stack_n_x(ht->stack_d);

@@ -310,6 +310,17 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         us_err_prefix(err, "%s", name);
         goto fail;
     }
+    if (us_stack_reads_lex(m->heads[US_TASK_TECHNIQUES].stack_d) && needs(tasks, US_DO_TECHNIQUES)) {
+        if (us_spanlex_load(mf, &m->spanlex, err) != US_OK) {
+            us_err_prefix(err, "%s", name);
+            goto fail;
+        }
+        if (!m->spanlex.present) {
+            us_err_set(err, US_EFORMAT, "%s: the techniques head reads the span lexicon, but the "
+                       "model has no SLEX section", name);
+            goto fail;
+        }
+    }
     if (n_heads == 0) {
         us_err_set(err, US_EFORMAT, "%s: the model has no task heads", name);
         goto fail;

@@ -26,7 +26,10 @@
  *         or US_STACK_D_V1 (21) in models without the repeat statistics,
  *         US_STACK_D_SPAN (25) in models that read the span tagger (then SPAN
  *         is required), US_STACK_D_CUE (31) or US_STACK_D_CUE_SPAN (32) in
- *         models that read the line cue statistics too
+ *         models that read the line cue statistics too, US_STACK_D_CUE_LEX
+ *         (33) in models that read the cues and the span lexicon (then SLEX
+ *         is required)
+ *   SLEX  optional: the span lexicon (spanlex.h)
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -38,6 +41,7 @@
 #include "model/linear.h"
 #include "model/mfile.h"
 #include "task/span.h"
+#include "task/spanlex.h"
 #include "task/stack.h"
 #include "task/wordvec.h"
 #include "task/taxonomy.h"
@@ -72,6 +76,7 @@ struct us_model {
     us_feat_cfg fcfg;
     us_head heads[US_N_TASKS];
     us_span_model spans;      /* SPAN section; spans.present = 0 without one */
+    us_spanlex spanlex;       /* SLEX section, read when the second stage uses it */
     const float *idf;         /* IDF0 section (n_buckets) or NULL */
     const uint64_t *lex;      /* LEXI section (lexicon.c keys) or NULL */
     uint32_t n_lex;

@@ -72,12 +72,17 @@ static void feat_context(const agg *a, const float *row, const float *prev, cons
 
 /* Features 20 to D_ - 1: x = the paragraph's repeat and cue statistics, as
  * many as the layout reads (NULL: zeros), sp = its span-tagger scores (read
- * only by the span layouts; NULL: none), then the bias. */
+ * only by the span layouts; NULL: none) or span-lexicon scores (the lexicon
+ * layout; NULL: zeros), then the bias. */
 static void feat_tail(const float *x, const float *sp, uint32_t k, int D_, double *f)
 {
     int n_x = us_stack_n_x((uint32_t)D_);
     for (int j = 0; j < n_x; j++) f[20 + j] = x ? x[j] : 0.0;
     if (us_stack_reads_spans((uint32_t)D_)) f[20 + n_x] = sp ? sp[k] : US_SPAN_SCORE_NONE;
+    if (us_stack_reads_lex((uint32_t)D_)) {
+        f[20 + n_x] = sp ? sp[k] : 0.0;
+        f[21 + n_x] = 0.0;   /* reserved */
+    }
     f[D_ - 1] = 1.0;
 }
 

@@ -27,7 +27,11 @@
  * US_STACK_D_CUE_SPAN = 32 with the span input at 30) read the paragraph's
  * US_LINE_CUES cue statistics (us_line_cues: questions, exclamations, quoted
  * and numeric share, names, capitals, word length) as inputs 23-29 after the
- * repeat statistics; the bias is last.
+ * repeat statistics; the bias is last. Models trained with --stack-lex
+ * (US_STACK_D_CUE_LEX = 33) read the cue statistics and, at 30, the span
+ * lexicon's score of the technique in the paragraph (spanlex.h); input 31
+ * is reserved (always 0, so that the layouts keep distinct sizes) and the
+ * bias is 32.
  *
  * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
  * learns how far to trust the first stage in each language, and its output is
@@ -46,7 +50,8 @@
 #define US_STACK_D_SPAN 25    /* the same plus the span tagger's score (--stack-spans) */
 #define US_STACK_D_CUE 31     /* 24 plus the line cue statistics (--stack-cues) */
 #define US_STACK_D_CUE_SPAN 32   /* both */
-#define US_STACK_D_MAX 32
+#define US_STACK_D_CUE_LEX 33    /* the cues plus the span lexicon (--stack-lex) */
+#define US_STACK_D_MAX 33
 #define US_STACK_SPAN_FLOOR 0.05f   /* first-stage probability from which spans are scored */
 
 /* The techniques whose span scores a paragraph's second stage reads: those
@@ -70,7 +75,7 @@ static inline int us_stack_n_x(uint32_t D)
     switch (D) {
     case US_STACK_D_V1: return 0;
     case US_STACK_D: case US_STACK_D_SPAN: return US_REPEAT_STATS;
-    case US_STACK_D_CUE: case US_STACK_D_CUE_SPAN: return US_STACK_X;
+    case US_STACK_D_CUE: case US_STACK_D_CUE_SPAN: case US_STACK_D_CUE_LEX: return US_STACK_X;
     default: return -1;
     }
 }
@@ -78,6 +83,8 @@ static inline int us_stack_reads_spans(uint32_t D)
 {
     return D == US_STACK_D_SPAN || D == US_STACK_D_CUE_SPAN;
 }
+/* Whether the per-technique input after the statistics is the span lexicon's. */
+static inline int us_stack_reads_lex(uint32_t D) { return D == US_STACK_D_CUE_LEX; }
 
 /* Rewrites P (n paragraphs of one article in reading order, L probabilities
  * each, rows 'stride' bytes apart: L * sizeof(float) when packed, or the
@@ -88,8 +95,9 @@ static inline int us_stack_reads_spans(uint32_t D)
  * >= US_STACK_LANGS for one without training data. */
 void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                     size_t stride, const float *X);
-/* The same with span scores S (n x L, packed; NULL: US_SPAN_SCORE_NONE), which
- * the layouts of us_stack_reads_spans(D) read. */
+/* The same with per-technique inputs S (n x L, packed): span scores, which
+ * the layouts of us_stack_reads_spans(D) read (NULL: US_SPAN_SCORE_NONE), or
+ * span lexicon scores for us_stack_reads_lex(D) (NULL: zeros). */
 void us_stack_apply_spans(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                           size_t stride, const float *X, const float *S);
 
@@ -111,8 +119,9 @@ static inline size_t us_stack_group_end(const uint32_t *g, size_t s, size_t n)
 int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *lang,
                  const uint32_t *g, const uint8_t *use, size_t n, uint32_t L, uint32_t min_pos,
                  float *w, us_err *err);
-/* The same for layout D (US_STACK_D, US_STACK_D_SPAN, US_STACK_D_CUE or
- * US_STACK_D_CUE_SPAN; the span layouts read scores S, n x L); w: (L x D).
+/* The same for layout D (US_STACK_D, US_STACK_D_SPAN, US_STACK_D_CUE,
+ * US_STACK_D_CUE_SPAN or US_STACK_D_CUE_LEX; the span and lexicon layouts
+ * read scores S, n x L); w: (L x D).
  * Errors also: US_EINVAL (another D). */
 int us_stack_fit_spans(const float *P, const float *X, const float *S, const uint32_t *Y,
                        const int *lang, const uint32_t *g, const uint8_t *use, size_t n,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "trainer.h"
 #include "task/span.h"
+#include "task/spanlex.h"
 #include "task/stack.h"
 #include "task/units.h"
 
@@ -60,6 +61,14 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
 {
     us_mfw *w = NULL;
     int rc = us_model_build(&cfg->feat, heads, idf, cfg->lex, cfg->n_lex, meta, &w, err);
+    if (rc == US_OK && heads[US_TASK_TECHNIQUES].has_stack &&
+        us_stack_reads_lex(heads[US_TASK_TECHNIQUES].stack_d)) {
+        us_spanlex_build lb;
+        rc = us_spanlex_train(ds, art_in, &cfg->feat, US_SPANLEX_BITS, &lb, err);
+        if (rc == US_OK) rc = us_spanlex_write(&lb, w, err);
+        us_spanlex_build_fini(&lb);
+        if (rc != US_OK) { us_mfw_free(w); w = NULL; }
+    }
     if (rc != US_OK || !cfg->spans) { *out = w; return rc; }
     us_span_build sb;
     us_span_cfg scfg = cfg->span;
@@ -465,10 +474,70 @@ out:
     return rc;
 }
 
+/* Honest span-lexicon inputs of the second stage (--stack-lex): for each
+ * inner fold f, a lexicon counted on the other inner folds' articles scores
+ * the paragraphs of fold f. OUT: S (n x L, rows of the items with use[i] set). */
+static int stack_lex_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
+                            uint32_t K, const uint8_t *use, size_t n, uint32_t L, float *S,
+                            us_err *err)
+{
+    uint8_t *train = us_calloc(ds->n ? ds->n : 1, 1), *art_f = us_malloc(ds->n ? ds->n : 1);
+    float *lines = NULL;
+    size_t cap_lines = 0;
+    us_fz fz;
+    us_fz_init(&fz, &cfg->feat);
+    us_text t;
+    us_text_init(&t);
+    int rc = US_OK;
+    if (!train || !art_f) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < n; i++)
+        if (use[i]) train[c->par_art[i]] = 1;
+    for (uint32_t f = 0; f < K && rc == US_OK; f++) {
+        for (size_t a = 0; a < ds->n; a++)
+            art_f[a] = train[a] && us_fold_of(ds->arts[a].id, INNER_FOLD_SEED, K) != f;
+        us_spanlex_build lb;
+        if ((rc = us_spanlex_train(ds, art_f, &cfg->feat, US_SPANLEX_BITS, &lb, err)) != US_OK)
+            break;
+        us_spanlex sl;
+        us_spanlex_view(&lb, &sl);
+        size_t last = SIZE_MAX;
+        for (size_t i = 0; i < n && rc == US_OK; i++) {
+            size_t a = c->par_art[i];
+            if (!use[i] || art_f[a] || !train[a]) continue;   /* fold f's paragraphs only */
+            if (a != last) {
+                const us_article *ar = &ds->arts[a];
+                rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES],
+                                      ar->len[US_TASK_TECHNIQUES], err);
+                if (rc != US_OK) break;
+                if (t.n_lines * L > cap_lines) {
+                    float *nl = us_realloc(lines, t.n_lines * L * sizeof *lines);
+                    if (!nl) { rc = us_err_set(err, US_ENOMEM, "out of memory"); break; }
+                    lines = nl;
+                    cap_lines = t.n_lines * L;
+                }
+                us_spanlex_line_scores(&sl, &fz, &t, ar->lang, lines);
+                last = a;
+            }
+            uint32_t line = c->par_line[i] - 1;
+            if (line < t.n_lines) memcpy(S + i * L, lines + (size_t)line * L, L * sizeof *S);
+            else memset(S + i * L, 0, L * sizeof *S);
+        }
+        us_spanlex_build_fini(&lb);
+    }
+out:
+    us_text_fini(&t);
+    us_fz_fini(&fz);
+    us_free(lines);
+    us_free(train);
+    us_free(art_f);
+    return rc;
+}
+
 /* The layout of the second stage cfg asks for (stack.h), 0 for none. */
 static uint32_t stack_layout(const us_train_cfg *cfg)
 {
     if (!cfg->stack) return 0;
+    if (cfg->stack_lex) return US_STACK_D_CUE_LEX;
     if (cfg->stack_cues) return cfg->stack_spans ? US_STACK_D_CUE_SPAN : US_STACK_D_CUE;
     return cfg->stack_spans ? US_STACK_D_SPAN : US_STACK_D;
 }
@@ -487,8 +556,9 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     float *P = us_malloc((m ? m : 1) * L * sizeof *P), *P2 = us_malloc((m ? m : 1) * L * sizeof *P2);
     float *X = us_malloc((m ? m : 1) * US_STACK_X * sizeof *X);
     uint32_t D = stack_layout(cfg);
-    float *Sall = NULL, *S = NULL;   /* span inputs per item, then per stacked row */
-    if (cfg->stack_spans) {
+    float *Sall = NULL, *S = NULL;   /* span or lexicon inputs per item, then per stacked row */
+    int per_tech = cfg->stack_spans || cfg->stack_lex;
+    if (per_tech) {
         Sall = us_malloc((n ? n : 1) * L * sizeof *Sall);
         S = us_malloc((m ? m : 1) * L * sizeof *S);
     }
@@ -497,12 +567,14 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     uint8_t *fold = us_malloc(m ? m : 1), *in = us_malloc(m ? m : 1);
     int rc = US_OK;
     if (!P || !P2 || !X || !Yc || !g || !lang || !fold || !in ||
-        (cfg->stack_spans && (!Sall || !S))) {
+        (per_tech && (!Sall || !S))) {
         rc = us_err_set(err, US_ENOMEM, "out of memory");
         goto out;
     }
-    if (cfg->stack_spans &&
+    if (cfg->stack_spans && !cfg->stack_lex &&
         (rc = stack_span_inputs(c, ds, cfg, K, prob, use, n, L, Sall, err)) != US_OK)
+        goto out;
+    if (cfg->stack_lex && (rc = stack_lex_inputs(c, ds, cfg, K, use, n, L, Sall, err)) != US_OK)
         goto out;
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
@@ -757,6 +829,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
                       (double)US_STACK_SPAN_FLOOR);
     if (cfg->stack && cfg->stack_cues)
         us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
+    if (cfg->stack && cfg->stack_lex)
+        us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%d alpha:%g\n",
+                      US_SPANLEX_BITS, US_SPANLEX_ALPHA);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

@@ -24,6 +24,8 @@ typedef struct us_train_cfg {
     uint32_t stack_folds;    /* inner folds of the techniques head when stacking */
     int stack_spans;         /* the second stage also reads the span tagger (stack.h) */
     int stack_cues;          /* the second stage also reads the line cue statistics */
+    int stack_lex;           /* ... and the span lexicon (spanlex.h; needs stack_cues,
+                                not with stack_spans) */
     us_span_cfg span;
     const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
     uint32_t n_lex;
@@ -74,7 +76,8 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
 void us_head_build_fini(us_head_build *h);
 
 /* Builds the model container: heads, plus the span tagger trained on the
- * same articles when cfg->spans. OUT: *out (us_mfw_free). */
+ * same articles when cfg->spans, and the span lexicon when the techniques
+ * head's second stage reads it. OUT: *out (us_mfw_free). */
 int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_train_cfg *cfg,
                        const us_head_build heads[US_N_TASKS], const float *idf,
                        const char *meta, us_mfw **out, us_err *err);

@@ -163,6 +163,19 @@ PY
 "$U" -q train --data "$tmp/data" "${opts[@]}" --stack-spans 1 --spans 0 -o "$tmp/x.usm" 2>"$tmp/err"
 [ $? = 2 ] && grep -q "stack-spans 1 needs" "$tmp/err" || fail "--stack-spans 1 --spans 0: $(cat "$tmp/err")"
 
+# --stack-lex: the second stage reads the span lexicon (an SLEX section);
+# it needs the cue layout and does not go with --stack-spans
+"$U" -q train --data "$tmp/data" "${opts[@]}" --stack-lex 1 -o "$tmp/sl.usm" 2>"$tmp/err" ||
+    { fail "train --stack-lex exited $?"; cat "$tmp/err"; }
+"$U" dump --model "$tmp/sl.usm" >"$tmp/dump-sl.txt"
+grep -q "techniques.stack_lex=" "$tmp/dump-sl.txt" && grep -q "^ *SLEX " "$tmp/dump-sl.txt" ||
+    fail "train --stack-lex: no SLEX section or META line"
+"$U" predict --model "$tmp/sl.usm" --task techniques --lang en "$tmp/data/en/train-articles-subtask-3" \
+    >"$tmp/pred-sl.txt" 2>"$tmp/err" || fail "predict with a --stack-lex model exited $?: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/pred-sl.txt")" = 96 ] || fail "predict --stack-lex model: $(wc -l <"$tmp/pred-sl.txt") rows"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --stack-lex 1 --stack-spans 1 -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 2 ] && grep -q "stack-lex 1 needs" "$tmp/err" || fail "--stack-lex 1 --stack-spans 1: $(cat "$tmp/err")"
+
 # --average: techniques keep the mean of their iterates by default (META says
 # so per task), genre and framing do not; --average 0 turns it off everywhere
 "$U" dump --model "$tmp/a.usm" >"$tmp/dump-a.txt"

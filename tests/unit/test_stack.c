@@ -149,10 +149,10 @@ static void test_known_language_sum_matches_row(void **state)
 {
     (void)state;
     static const uint32_t layouts[] = {US_STACK_D_V1, US_STACK_D, US_STACK_D_SPAN,
-                                       US_STACK_D_CUE, US_STACK_D_CUE_SPAN};
+                                       US_STACK_D_CUE, US_STACK_D_CUE_SPAN, US_STACK_D_CUE_LEX};
     uint64_t r = 42;
-    for (int trial = 0; trial < 500; trial++) {
-        uint32_t dd = layouts[trial % 5], nl = US_N_TECH_LABELS;
+    for (int trial = 0; trial < 600; trial++) {
+        uint32_t dd = layouts[trial % 6], nl = US_N_TECH_LABELS;
         size_t n = 1 + (size_t)(us_splitmix64(&r) % 12);
         float w[US_N_TECH_LABELS * US_STACK_D_MAX], P[12 * US_N_TECH_LABELS], Q[12 * US_N_TECH_LABELS];
         float X[12 * US_STACK_X], S[12 * US_N_TECH_LABELS];
@@ -279,16 +279,17 @@ static void tokenize_into(us_text *t, const char *text, size_t n_lines)
 }
 
 /* The cue layouts: inputs 20-29 are the paragraph's repeat then cue
- * statistics, then the span score (US_STACK_D_CUE_SPAN only), then the bias;
- * the fitter takes both layouts. */
+ * statistics, then the span score (US_STACK_D_CUE_SPAN) or the span
+ * lexicon's score and a reserved zero (US_STACK_D_CUE_LEX), then the bias;
+ * the fitter takes every layout. */
 static void test_cue_layouts(void **state)
 {
     (void)state;
     enum { N = 3 };
-    static const uint32_t layouts[] = {US_STACK_D_CUE, US_STACK_D_CUE_SPAN};
-    for (int li = 0; li < 2; li++) {
+    static const uint32_t layouts[] = {US_STACK_D_CUE, US_STACK_D_CUE_SPAN, US_STACK_D_CUE_LEX};
+    for (int li = 0; li < 3; li++) {
         uint32_t DC = layouts[li];
-        float P0[N * L], P[N * L], S[N * L], X[N * US_STACK_X], w[L * US_STACK_D_CUE_SPAN];
+        float P0[N * L], P[N * L], S[N * L], X[N * US_STACK_X], w[L * US_STACK_D_MAX];
         random_probs(P0, N, 13);
         for (size_t i = 0; i < N * US_STACK_X; i++) X[i] = 0.05f * (float)(i + 1);
         for (size_t i = 0; i < N * L; i++) S[i] = (float)(i % 5) - 2.0f;
@@ -299,9 +300,10 @@ static void test_cue_layouts(void **state)
             us_stack_apply_spans(w, DC, L, 0, P, N, ROW, X, S);
             for (size_t i = 0; i < N; i++)
                 for (int k = 0; k < L; k++) {
-                    float want = j < 20 + US_STACK_X ? X[i * US_STACK_X + (j - 20)]
-                                 : j + 1 < DC        ? S[i * L + (size_t)k]
-                                                     : 1.0f;   /* the bias */
+                    float want = j + 1 == DC ? 1.0f   /* the bias */
+                                 : j < 20 + US_STACK_X ? X[i * US_STACK_X + (j - 20)]
+                                 : j == 20 + US_STACK_X ? S[i * L + (size_t)k]
+                                                        : 0.0f;   /* reserved */
                     assert_true(fabsf(P[i * L + (size_t)k] - sigm(want)) < 1e-6f);
                 }
         }
@@ -321,6 +323,17 @@ static void test_cue_layouts(void **state)
     assert_int_equal(us_stack_fit_spans(Pf, Xf, NULL, Y, lang, g, use, n, L, 15, US_STACK_D_CUE,
                                         wc, &err), US_OK);
     assert_true(wc[20 + US_REPEAT_STATS + 5] > 0.5f);
+    /* The lexicon layout learns a lexicon score that tells label 0, and
+     * leaves the reserved input's weight at zero. */
+    float *Sf = calloc(CAP * L, sizeof *Sf), *wl = malloc(L * US_STACK_D_CUE_LEX * sizeof *wl);
+    assert_true(Sf && wl);
+    memset(Xf, 0, CAP * US_STACK_X * sizeof *Xf);
+    for (size_t i = 0; i < n; i++) Sf[i * L] = Y[i] & 1u ? 3.0f : -1.0f;
+    assert_int_equal(us_stack_fit_spans(Pf, Xf, Sf, Y, lang, g, use, n, L, 15, US_STACK_D_CUE_LEX,
+                                        wl, &err), US_OK);
+    assert_true(wl[20 + US_STACK_X] > 0.3f);
+    assert_true(wl[20 + US_STACK_X + 1] == 0.0f);
+    free(Sf); free(wl);
     free(Pf); free(Xf); free(Y); free(g); free(lang); free(use); free(wc);
 }
 
@@ -528,6 +541,53 @@ static void test_model_round_trip(void **state)
         m = us_model_from_mfile(mf, "x", US_DO_GENRE, &err);
         assert_non_null(m);
         us_model_free(m);
+        free(mem);
+    }
+    /* A lexicon-reading STK1 (33 weights) needs SLEX: refused without it;
+     * with a lexicon that scores every word 1.0 and only the lexicon input
+     * weighted, a paragraph's probability is sigm(1) in a language with
+     * training data and sigm(0) in one without. */
+    for (int with_lex = 0; with_lex < 2; with_lex++) {
+        us_mfw *w = small_model(NULL);
+        enum { DL = US_STACK_D_CUE_LEX };
+        unsigned char blob[8 + 4 * L * DL];
+        memset(blob, 0, sizeof blob);
+        us_put_u32le(blob, L);
+        us_put_u32le(blob + 4, DL);
+        for (int k = 0; k < L; k++) us_put_f32le(blob + 8 + 4 * (k * DL + 20 + US_STACK_X), 1.0f);
+        assert_int_equal(us_mfw_add(w, "STK1", blob, sizeof blob, &err), US_OK);
+        if (with_lex) {
+            size_t bits = 10, n = 128 + ((size_t)1 << bits) * US_SPANLEX_ROW;
+            unsigned char *sec = calloc(n, 1);
+            assert_non_null(sec);
+            us_put_u32le(sec, US_SPANLEX_FORMAT);
+            us_put_u32le(sec + 4, L);
+            us_put_u32le(sec + 8, (uint32_t)bits);
+            for (int k = 0; k < L; k++) us_put_f32le(sec + 16 + 4 * k, 0.1f);
+            for (size_t f = 0; f < ((size_t)1 << bits); f++)
+                memset(sec + 128 + f * US_SPANLEX_ROW, 10, L);
+            assert_int_equal(us_mfw_add(w, US_SPANLEX_SECTION, sec, n, &err), US_OK);
+            free(sec);
+        }
+        void *mem = NULL;
+        us_model *m = load(w, &mem, &err);
+        if (!with_lex) {
+            assert_null(m);
+            assert_non_null(strstr(err.msg, "span lexicon"));
+        } else {
+            assert_non_null(m);
+            us_analyze_opts ox = {"xx", 0, US_DO_TECHNIQUES};
+            assert_int_equal(us_analyze(m, text, strlen(text), &o, &a, &err), US_OK);
+            assert_int_equal(us_analyze(m, text, strlen(text), &ox, &b, &err), US_OK);
+            for (size_t i = 0; i < 3; i++)
+                for (int k = 0; k < L; k++) {
+                    assert_true(fabsf(a->paras[i].prob[k] - sigm(1.0)) < 1e-5f);
+                    assert_true(fabsf(b->paras[i].prob[k] - 0.5f) < 1e-6f);
+                }
+            us_analysis_free(a);
+            us_analysis_free(b);
+            us_model_free(m);
+        }
         free(mem);
     }
     /* A short or non-finite STK1 is an error, not a crash. */

@@ -49,7 +49,7 @@ static void usage(FILE *f)
         "                      names, capitals, word length; default 1)\n"
         "  --stack-lex 0|1     the second stage also reads the span lexicon: per word,\n"
         "                      how often it lies inside each technique's spans (needs\n"
-        "                      --stack-cues 1, not with --stack-spans; default 0)\n"
+        "                      --stack-cues 1, not with --stack-spans; default 1)\n"
         "  --lexicon FILE      valence word list (LANG<TAB>WORD<TAB>VALENCE -5..5, as\n"
         "                      data/lexicon/afinn-multilang.tsv): each listed word also\n"
         "                      adds a 'valence v' feature; stored in the model\n"
@@ -59,7 +59,7 @@ static void usage(FILE *f)
 
 /* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
 /* Whether --stack-lex was given (otherwise the default yields to
- * --stack-spans 1, --stack-cues 0 and --stack 0). */
+ * --stack-spans 1, --stack-cues 0, --stack 0 and --inner-folds 0). */
 static int stack_lex_given;
 
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
@@ -162,7 +162,8 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
         return EXIT_USAGE;
     }
     /* The default lexicon input gives way to options it does not go with. */
-    if (!stack_lex_given && (!cfg->stack || !cfg->stack_cues || cfg->stack_spans))
+    if (!stack_lex_given &&
+        (!cfg->stack || !cfg->stack_cues || cfg->stack_spans || cfg->stack_folds < 2))
         cfg->stack_lex = 0;
     if (cfg->stack_lex && (!cfg->stack || !cfg->stack_cues || cfg->stack_spans ||
                            cfg->stack_folds < 2)) {

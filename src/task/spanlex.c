@@ -231,6 +231,37 @@ int us_spanlex_load(us_mfile *mf, us_spanlex *out, us_err *err)
     return US_OK;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* mx[k] = max(mx[k], rows[r][k]) over the m rows: SSE2 has an unsigned byte
+ * maximum only, so the bytes are flipped to offset binary (x ^ 0x80) and back. */
+static void row_max(const int8_t *const *rows, int m, int8_t *mx)
+{
+    _Static_assert(US_SPANLEX_ROW == 24, "a row is 16 + 8 bytes");
+    const __m128i flip = _mm_set1_epi8((char)0x80);
+    int8_t buf[32];
+    memcpy(buf, mx, L_TECH);
+    memset(buf + L_TECH, 0x80, sizeof buf - L_TECH);
+    __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)buf), flip);
+    __m128i b = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(const void *)(buf + 16)), flip);
+    for (int r = 0; r < m; r++) {
+        a = _mm_max_epu8(a, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)rows[r]),
+                                          flip));
+        b = _mm_max_epu8(b, _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(const void *)
+                                                          (rows[r] + 16)), flip));
+    }
+    _mm_storeu_si128((__m128i *)(void *)buf, _mm_xor_si128(a, flip));
+    _mm_storel_epi64((__m128i *)(void *)(buf + 16), _mm_xor_si128(b, flip));
+    memcpy(mx, buf, L_TECH);
+}
+#else
+static void row_max(const int8_t *const *rows, int m, int8_t *mx)
+{
+    for (int r = 0; r < m; r++)
+        for (uint32_t k = 0; k < L_TECH; k++) mx[k] = rows[r][k] > mx[k] ? rows[r][k] : mx[k];
+}
+#endif
+
 /* Rows are looked up a line at a time: first every token's row address,
  * each asked for ahead of use, then the maxima (the table is larger than L2;
  * the misses overlap). */
@@ -259,8 +290,7 @@ void us_spanlex_line_scores(const us_spanlex *sl, us_fz *fz, const us_text *t, i
                 __builtin_prefetch(rows[m] + L_TECH - 1);   /* a quarter of the rows span two lines */
                 m++;
             }
-            for (int r = 0; r < m; r++)
-                for (uint32_t k = 0; k < L_TECH; k++) mx[k] = rows[r][k] > mx[k] ? rows[r][k] : mx[k];
+            row_max(rows, m, mx);
             any |= m > 0;
         }
         if (!any) continue;

@@ -294,6 +294,11 @@ int us_stack_fit_spans(const float *P, const float *X, const float *S, const uin
             }
         }
         if (pos >= min_pos && pos < r) newton(F, y, r, wv, D_);
+        if (us_stack_reads_lex(D_u)) {   /* the reserved input's slot: the stand-in */
+            double sum = 0;
+            for (size_t q = 0; q < r; q++) sum += F[q * D_ + 20 + US_STACK_X];
+            wv[21 + US_STACK_X] = r ? sum / (double)r : 0.0;
+        }
         for (int j = 0; j < D_; j++) w[(size_t)k * D_ + j] = (float)wv[j];
     }
     us_free(F);

@@ -30,8 +30,9 @@
  * repeat statistics; the bias is last. Models trained with --stack-lex
  * (US_STACK_D_CUE_LEX = 33) read the cue statistics and, at 30, the span
  * lexicon's score of the technique in the paragraph (spanlex.h); input 31
- * is reserved (always 0, so that the layouts keep distinct sizes) and the
- * bias is 32.
+ * is always 0 (the layouts keep distinct sizes) and its weight slot holds
+ * instead the stand-in for input 30 in a language the lexicon has no rows
+ * for (the mean of input 30 over the training rows); the bias is 32.
  *
  * It is trained on out-of-fold first-stage probabilities (trainer.c), so it
  * learns how far to trust the first stage in each language, and its output is

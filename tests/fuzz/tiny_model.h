@@ -4,7 +4,8 @@
  * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads
  * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
- * paths run, and a four-word valence lexicon (LEXI). About 56 KB serialised.
+ * paths run, a four-word valence lexicon (LEXI) and a span lexicon of 2^10
+ * random rows (SLEX, read by the second stage). About 82 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -46,13 +47,25 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         for (size_t i = 0; i < sizeof h->thr / sizeof(float); i++) thr[i] = 0.5f;
         if (t == US_TASK_TECHNIQUES) {   /* the second stage (STK1), so fuzzing reaches it */
             h->has_stack = 1;
-            for (size_t i = 0; i < (size_t)L * US_STACK_D; i++)
+            h->stack_d = US_STACK_D_CUE_LEX;   /* with the span lexicon (SLEX) */
+            for (size_t i = 0; i < (size_t)L * US_STACK_D_CUE_LEX; i++)
                 h->stack[i] = (float)((int)(us_splitmix64(&st) % 2001) - 1000) / 1000.0f;
         }
     }
     if (rc == US_OK)
         rc = us_model_build(&cfg, heads, NULL, lex, n_lex, "model_id=tiny-fuzz\nseed=42\n", &w,
                             NULL);
+    us_spanlex_build sl = {.bits = 10};
+    sl.rows = rc == US_OK ? us_calloc((size_t)1 << sl.bits, US_SPANLEX_ROW) : NULL;
+    if (rc == US_OK && !sl.rows) rc = US_ENOMEM;
+    if (rc == US_OK) {
+        for (int k = 0; k < US_N_TECHNIQUES; k++) sl.scale[k] = 0.05f;
+        for (size_t f = 0; f < ((size_t)1 << sl.bits); f++)
+            for (int k = 0; k < US_N_TECHNIQUES; k++)
+                sl.rows[f * US_SPANLEX_ROW + (size_t)k] = (int8_t)((int)(us_splitmix64(&st) % 255) - 127);
+        rc = us_spanlex_write(&sl, w, NULL);
+    }
+    us_spanlex_build_fini(&sl);
     if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
     us_mfw_free(w);
     us_free(lex);

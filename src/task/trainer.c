@@ -427,69 +427,24 @@ static float best_global(const float *prob, const uint32_t *Y, const uint8_t *us
     return best_t;
 }
 
-/* Honest span-tagger inputs of the second stage (--stack-spans): for each
- * inner fold f, a tagger trained on the other inner folds' articles scores
- * the paragraphs of fold f, for the techniques their inner-fold first-stage
- * probability 'prob' gives US_STACK_SPAN_FLOOR or more, as analysis will.
- * OUT: S (n x L, rows of the items with use[i] set). */
-static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
-                             uint32_t K, const float *prob, const uint8_t *use, size_t n,
-                             uint32_t L, float *S, us_err *err)
-{
-    uint8_t *train = us_calloc(ds->n ? ds->n : 1, 1), *art_f = us_malloc(ds->n ? ds->n : 1);
-    int rc = US_OK;
-    if (!train || !art_f) { rc = us_err_set(err, US_ENOMEM, "out of memory"); goto out; }
-    for (size_t i = 0; i < n; i++)
-        if (use[i]) train[c->par_art[i]] = 1;
-    us_span_cfg scfg = cfg->span;
-    if (!scfg.progress) { scfg.progress = cfg->progress; scfg.progress_ud = cfg->progress_ud; }
-    for (uint32_t f = 0; f < K && rc == US_OK; f++) {
-        for (size_t a = 0; a < ds->n; a++)
-            art_f[a] = train[a] && us_fold_of(ds->arts[a].id, INNER_FOLD_SEED, K) != f;
-        progress(cfg, "techniques: span tagger of inner fold %u/%u for the second stage", f + 1, K);
-        us_span_build sb;
-        us_mfile *mf = NULL;
-        us_span_model sm;
-        if ((rc = us_span_train(ds, art_f, &scfg, &sb, err)) != US_OK) break;
-        rc = us_span_serve(&sb, &mf, &sm, err);
-        us_span_build_fini(&sb);
-        us_text t;
-        us_text_init(&t);
-        size_t last = SIZE_MAX;
-        for (size_t i = 0; i < n && rc == US_OK; i++) {
-            size_t a = c->par_art[i];
-            if (!use[i] || art_f[a] || !train[a]) continue;   /* fold f's paragraphs only */
-            if (a != last) {
-                const us_article *ar = &ds->arts[a];
-                rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES],
-                                      ar->len[US_TASK_TECHNIQUES], err);
-                last = a;
-                if (rc != US_OK) break;
-            }
-            rc = us_span_scores(&sm, &t, ds->arts[a].lang, c->par_line[i] - 1,
-                                us_stack_span_mask(prob + i * L, L), S + i * L, err);
-        }
-        us_text_fini(&t);
-        us_mfile_close(mf);
-    }
-out:
-    us_free(train);
-    us_free(art_f);
-    return rc;
-}
+/* A source of honest per-technique inputs of the second stage: for each
+ * inner fold f, 'fit' builds a scorer from the other inner folds' articles
+ * (art_f), 'score' fills the row of paragraph item i of fold f (its article
+ * tokenised in t, 'fresh' on its first item), 'done' frees the scorer. */
+typedef struct inner_source {
+    int (*fit)(void *ud, const uint8_t *art_f, uint32_t f, uint32_t K, us_err *err);
+    int (*score)(void *ud, const us_text *t, const us_article *ar, size_t i, int fresh,
+                 float *row, us_err *err);
+    void (*done)(void *ud);
+    void *ud;
+} inner_source;
 
-/* Honest span-lexicon inputs of the second stage (--stack-lex): for each
- * inner fold f, a lexicon counted on the other inner folds' articles scores
- * the paragraphs of fold f. OUT: S (n x L, rows of the items with use[i] set). */
-static int stack_lex_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
-                            uint32_t K, const uint8_t *use, size_t n, uint32_t L, float *S,
-                            us_err *err)
+/* Runs 'src' over the inner folds. OUT: S (n x L, rows of the items with use[i] set). */
+static int inner_fold_inputs(const us_corpus *c, const us_dataset *ds, uint32_t K,
+                             const uint8_t *use, size_t n, uint32_t L, float *S,
+                             const inner_source *src, us_err *err)
 {
     uint8_t *train = us_calloc(ds->n ? ds->n : 1, 1), *art_f = us_malloc(ds->n ? ds->n : 1);
-    float *lines = NULL;
-    size_t cap_lines = 0;
-    us_fz fz;
-    us_fz_init(&fz, &cfg->feat);
     us_text t;
     us_text_init(&t);
     int rc = US_OK;
@@ -499,41 +454,142 @@ static int stack_lex_inputs(const us_corpus *c, const us_dataset *ds, const us_t
     for (uint32_t f = 0; f < K && rc == US_OK; f++) {
         for (size_t a = 0; a < ds->n; a++)
             art_f[a] = train[a] && us_fold_of(ds->arts[a].id, INNER_FOLD_SEED, K) != f;
-        us_spanlex_build lb;
-        if ((rc = us_spanlex_train(ds, art_f, &cfg->feat, US_SPANLEX_BITS, &lb, err)) != US_OK)
-            break;
-        us_spanlex sl;
-        us_spanlex_view(&lb, &sl);
+        if ((rc = src->fit(src->ud, art_f, f, K, err)) != US_OK) break;
         size_t last = SIZE_MAX;
         for (size_t i = 0; i < n && rc == US_OK; i++) {
             size_t a = c->par_art[i];
             if (!use[i] || art_f[a] || !train[a]) continue;   /* fold f's paragraphs only */
-            if (a != last) {
-                const us_article *ar = &ds->arts[a];
+            const us_article *ar = &ds->arts[a];
+            int fresh = a != last;
+            if (fresh) {
                 rc = us_text_tokenize(&t, ar->text[US_TASK_TECHNIQUES],
                                       ar->len[US_TASK_TECHNIQUES], err);
-                if (rc != US_OK) break;
-                if (t.n_lines * L > cap_lines) {
-                    float *nl = us_realloc(lines, t.n_lines * L * sizeof *lines);
-                    if (!nl) { rc = us_err_set(err, US_ENOMEM, "out of memory"); break; }
-                    lines = nl;
-                    cap_lines = t.n_lines * L;
-                }
-                us_spanlex_line_scores(&sl, &fz, &t, ar->lang, lines);
                 last = a;
+                if (rc != US_OK) break;
             }
-            uint32_t line = c->par_line[i] - 1;
-            if (line < t.n_lines) memcpy(S + i * L, lines + (size_t)line * L, L * sizeof *S);
-            else memset(S + i * L, 0, L * sizeof *S);
+            rc = src->score(src->ud, &t, ar, i, fresh, S + i * L, err);
         }
-        us_spanlex_build_fini(&lb);
+        src->done(src->ud);
     }
 out:
     us_text_fini(&t);
-    us_fz_fini(&fz);
-    us_free(lines);
     us_free(train);
     us_free(art_f);
+    return rc;
+}
+
+/* --stack-spans: a span tagger per inner fold scores the techniques whose
+ * inner-fold first-stage probability 'prob' reaches US_STACK_SPAN_FLOOR, as
+ * analysis will. */
+typedef struct span_source {
+    const us_corpus *c;
+    const us_dataset *ds;
+    const us_train_cfg *cfg;
+    const float *prob;
+    uint32_t L;
+    us_mfile *mf;
+    us_span_model sm;
+} span_source;
+
+static int span_fit(void *ud, const uint8_t *art_f, uint32_t f, uint32_t K, us_err *err)
+{
+    span_source *s = ud;
+    us_span_cfg scfg = s->cfg->span;
+    if (!scfg.progress) { scfg.progress = s->cfg->progress; scfg.progress_ud = s->cfg->progress_ud; }
+    progress(s->cfg, "techniques: span tagger of inner fold %u/%u for the second stage", f + 1, K);
+    us_span_build sb;
+    s->mf = NULL;
+    int rc = us_span_train(s->ds, art_f, &scfg, &sb, err);
+    if (rc != US_OK) return rc;
+    rc = us_span_serve(&sb, &s->mf, &s->sm, err);
+    us_span_build_fini(&sb);
+    return rc;
+}
+
+static int span_score(void *ud, const us_text *t, const us_article *ar, size_t i, int fresh,
+                      float *row, us_err *err)
+{
+    span_source *s = ud;
+    (void)fresh;
+    return us_span_scores(&s->sm, t, ar->lang, s->c->par_line[i] - 1,
+                          us_stack_span_mask(s->prob + i * s->L, s->L), row, err);
+}
+
+static void span_done(void *ud)
+{
+    span_source *s = ud;
+    us_mfile_close(s->mf);
+    s->mf = NULL;
+}
+
+/* --stack-lex: a span lexicon per inner fold; an article's lines are scored
+ * on its first item. */
+typedef struct lex_source {
+    const us_corpus *c;
+    const us_dataset *ds;
+    const us_train_cfg *cfg;
+    uint32_t L;
+    us_fz fz;
+    us_spanlex_build lb;
+    us_spanlex sl;
+    float *lines;
+    size_t cap_lines;
+} lex_source;
+
+static int lex_fit(void *ud, const uint8_t *art_f, uint32_t f, uint32_t K, us_err *err)
+{
+    lex_source *s = ud;
+    (void)f;
+    (void)K;
+    int rc = us_spanlex_train(s->ds, art_f, &s->cfg->feat, US_SPANLEX_BITS, &s->lb, err);
+    if (rc == US_OK) us_spanlex_view(&s->lb, &s->sl);
+    return rc;
+}
+
+static int lex_score(void *ud, const us_text *t, const us_article *ar, size_t i, int fresh,
+                     float *row, us_err *err)
+{
+    lex_source *s = ud;
+    if (fresh) {
+        if (t->n_lines * s->L > s->cap_lines) {
+            float *nl = us_realloc(s->lines, t->n_lines * s->L * sizeof *nl);
+            if (!nl) return us_err_set(err, US_ENOMEM, "out of memory");
+            s->lines = nl;
+            s->cap_lines = t->n_lines * s->L;
+        }
+        us_spanlex_line_scores(&s->sl, &s->fz, t, ar->lang, s->lines);
+    }
+    uint32_t line = s->c->par_line[i] - 1;
+    if (line < t->n_lines) memcpy(row, s->lines + (size_t)line * s->L, s->L * sizeof *row);
+    else memset(row, 0, s->L * sizeof *row);
+    return US_OK;
+}
+
+static void lex_done(void *ud)
+{
+    lex_source *s = ud;
+    us_spanlex_build_fini(&s->lb);
+}
+
+static int stack_span_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
+                             uint32_t K, const float *prob, const uint8_t *use, size_t n,
+                             uint32_t L, float *S, us_err *err)
+{
+    span_source s = {.c = c, .ds = ds, .cfg = cfg, .prob = prob, .L = L};
+    inner_source src = {span_fit, span_score, span_done, &s};
+    return inner_fold_inputs(c, ds, K, use, n, L, S, &src, err);
+}
+
+static int stack_lex_inputs(const us_corpus *c, const us_dataset *ds, const us_train_cfg *cfg,
+                            uint32_t K, const uint8_t *use, size_t n, uint32_t L, float *S,
+                            us_err *err)
+{
+    lex_source s = {.c = c, .ds = ds, .cfg = cfg, .L = L};
+    us_fz_init(&s.fz, &cfg->feat);
+    inner_source src = {lex_fit, lex_score, lex_done, &s};
+    int rc = inner_fold_inputs(c, ds, K, use, n, L, S, &src, err);
+    us_fz_fini(&s.fz);
+    us_free(s.lines);
     return rc;
 }
 

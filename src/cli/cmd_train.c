@@ -33,6 +33,7 @@ static void usage(FILE *f)
         "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
+        "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 17)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
         "                      or linear-paragraphs (linear for techniques, log for\n"
         "                      articles; the default); linear is scored a word at a\n"
@@ -57,11 +58,11 @@ static void usage(FILE *f)
         "  -h, --help          this help\n");
 }
 
-/* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
 /* Whether --stack-lex was given (otherwise the default yields to
  * --stack-spans 1, --stack-cues 0, --stack 0 and --inner-folds 0). */
 static int stack_lex_given;
 
+/* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
 {
     unsigned long v;
@@ -81,6 +82,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
     case OPT_SPAN_BITS:
         if (cli_parse_uint(arg, 10, 22, &v)) return -1;
         cfg->span.bucket_bits = (uint32_t)v;
+        return 0;
+    case OPT_LEX_BITS:
+        if (cli_parse_uint(arg, 10, 22, &v)) return -1;
+        cfg->lex_bits = (uint32_t)v;
         return 0;
     case OPT_EPOCHS:
         if (cli_parse_uint(arg, 1, 1000, &v)) return -1;
@@ -224,7 +229,8 @@ int cmd_train(int argc, char **argv)
         {"lexicon", required_argument, 0, OPT_LEXICON},
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS},
-        {"span-bits", required_argument, 0, OPT_SPAN_BITS}, {"help", no_argument, 0, 'h'},
+        {"span-bits", required_argument, 0, OPT_SPAN_BITS},
+        {"lex-bits", required_argument, 0, OPT_LEX_BITS}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;

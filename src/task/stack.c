@@ -81,7 +81,7 @@ static void feat_tail(const float *x, const float *sp, uint32_t k, int D_, doubl
     if (us_stack_reads_spans((uint32_t)D_)) f[20 + n_x] = sp ? sp[k] : US_SPAN_SCORE_NONE;
     if (us_stack_reads_lex((uint32_t)D_)) {
         f[20 + n_x] = sp ? sp[k] : 0.0;
-        f[21 + n_x] = 0.0;   /* reserved */
+        f[21 + n_x] = 0.0;   /* always 0: its weight slot keeps the stand-in (stack.h) */
     }
     f[D_ - 1] = 1.0;
 }
@@ -294,7 +294,7 @@ int us_stack_fit_spans(const float *P, const float *X, const float *S, const uin
             }
         }
         if (pos >= min_pos && pos < r) newton(F, y, r, wv, D_);
-        if (us_stack_reads_lex(D_u)) {   /* the reserved input's slot: the stand-in */
+        if (us_stack_reads_lex(D_u)) {   /* input 31's weight slot: the stand-in (stack.h) */
             double sum = 0;
             for (size_t q = 0; q < r; q++) sum += F[q * D_ + 20 + US_STACK_X];
             wv[21 + US_STACK_X] = r ? sum / (double)r : 0.0;

@@ -55,6 +55,7 @@ void us_train_cfg_default(us_train_cfg *cfg)
      * fold seeds, English +0.014 and English reporting articles +0.03 for one
      * table row a word (docs/ACCURACY.md, steps 56-57). */
     cfg->stack_lex = 1;
+    cfg->lex_bits = US_SPANLEX_BITS;
     us_span_cfg_default(&cfg->span);
     cfg->span.repair = 0;    /* the CLI repairs the dataset's spans once, at load */
 }
@@ -68,7 +69,7 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
     if (rc == US_OK && heads[US_TASK_TECHNIQUES].has_stack &&
         us_stack_reads_lex(heads[US_TASK_TECHNIQUES].stack_d)) {
         us_spanlex_build lb;
-        rc = us_spanlex_train(ds, art_in, &cfg->feat, US_SPANLEX_BITS, &lb, err);
+        rc = us_spanlex_train(ds, art_in, &cfg->feat, cfg->lex_bits, &lb, err);
         if (rc == US_OK) rc = us_spanlex_write(&lb, w, err);
         us_spanlex_build_fini(&lb);
         if (rc != US_OK) { us_mfw_free(w); w = NULL; }
@@ -541,7 +542,7 @@ static int lex_fit(void *ud, const uint8_t *art_f, uint32_t f, uint32_t K, us_er
     lex_source *s = ud;
     (void)f;
     (void)K;
-    int rc = us_spanlex_train(s->ds, art_f, &s->cfg->feat, US_SPANLEX_BITS, &s->lb, err);
+    int rc = us_spanlex_train(s->ds, art_f, &s->cfg->feat, s->cfg->lex_bits, &s->lb, err);
     if (rc == US_OK) us_spanlex_view(&s->lb, &s->sl);
     return rc;
 }
@@ -890,8 +891,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (cfg->stack && cfg->stack_cues)
         us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
     if (cfg->stack && cfg->stack_lex)
-        us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%d alpha:%g\n",
-                      US_SPANLEX_BITS, US_SPANLEX_ALPHA);
+        us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%u alpha:%g\n",
+                      cfg->lex_bits, US_SPANLEX_ALPHA);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

@@ -167,11 +167,9 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
         return EXIT_USAGE;
     }
     /* The default lexicon input gives way to options it does not go with. */
-    if (!stack_lex_given &&
-        (!cfg->stack || !cfg->stack_cues || cfg->stack_spans || cfg->stack_folds < 2))
-        cfg->stack_lex = 0;
-    if (cfg->stack_lex && (!cfg->stack || !cfg->stack_cues || cfg->stack_spans ||
-                           cfg->stack_folds < 2)) {
+    int lex_fits = cfg->stack && cfg->stack_cues && !cfg->stack_spans && cfg->stack_folds >= 2;
+    if (!stack_lex_given && !lex_fits) cfg->stack_lex = 0;
+    if (cfg->stack_lex && !lex_fits) {
         cli_error("--stack-lex 1 needs --stack 1, --stack-cues 1 and inner folds, "
                   "and does not go with --stack-spans 1");
         return EXIT_USAGE;

@@ -116,12 +116,14 @@ static int decode_spans(const us_span_model *sm, const us_text *t, int lang, uin
     return us_span_decode(sm, t, lang, line, tc, p, err);
 }
 
-/* The span lexicon's scores of the analysed paragraphs; in a language
- * without lexicon rows, the second stage's stand-in value of each technique
- * (stack.h). OUT: *S (n_paras x L, us_free). */
-static int lex_inputs(const us_spanlex *sl, const us_head *ht, us_fz *fz, const us_text *t,
-                      int lang, const us_analysis *a, float **S, us_err *err)
+/* The span lexicon's scores of the analysed paragraphs. OUT: *S (n_paras x
+ * L, us_free), or NULL in a language without lexicon rows, for which the
+ * second stage has stand-ins (stack.h). */
+static int lex_inputs(const us_spanlex *sl, us_fz *fz, const us_text *t, int lang,
+                      const us_analysis *a, float **S, us_err *err)
 {
+    *S = NULL;
+    if (lang < 0 || lang >= US_STACK_LANGS) return US_OK;
     float *lines = us_malloc((t->n_lines ? t->n_lines : 1) * US_N_TECH_LABELS * sizeof *lines);
     *S = us_malloc(a->n_paras * US_N_TECH_LABELS * sizeof **S);
     if (!lines || !*S) {
@@ -130,17 +132,10 @@ static int lex_inputs(const us_spanlex *sl, const us_head *ht, us_fz *fz, const 
         *S = NULL;
         return us_err_set(err, US_ENOMEM, "out of memory");
     }
-    int known = lang >= 0 && lang < US_STACK_LANGS;
-    if (known) us_spanlex_line_scores(sl, fz, t, lang, lines);
-    for (size_t q = 0; q < a->n_paras; q++) {
-        float *s = *S + q * US_N_TECH_LABELS;
-        if (known)
-            memcpy(s, lines + (size_t)(a->paras[q].line - 1) * US_N_TECH_LABELS,
-                   US_N_TECH_LABELS * sizeof *s);
-        else
-            for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
-                s[k] = ht->stack[(size_t)k * ht->stack_d + 21 + US_STACK_X];
-    }
+    us_spanlex_line_scores(sl, fz, t, lang, lines);
+    for (size_t q = 0; q < a->n_paras; q++)
+        memcpy(*S + q * US_N_TECH_LABELS, lines + (size_t)(a->paras[q].line - 1) * US_N_TECH_LABELS,
+               US_N_TECH_LABELS * sizeof **S);
     us_free(lines);
     return US_OK;
 }
@@ -158,7 +153,7 @@ static int stack_article(const us_model *m, us_fz *fz, const us_text *t, int lan
         int rc = span_inputs(&m->spans, t, lang, a, tc, passes, &S, err);
         if (rc != US_OK) return rc;
     } else if (us_stack_reads_lex(ht->stack_d)) {
-        int rc = lex_inputs(&m->spanlex, ht, fz, t, lang, a, &S, err);
+        int rc = lex_inputs(&m->spanlex, fz, t, lang, a, &S, err);
         if (rc != US_OK) return rc;
     }
     int n_x = us_stack_n_x(ht->stack_d);

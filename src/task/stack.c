@@ -144,6 +144,7 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
     agg a;
     agg_init(&a, P, n, L, stride);
     int known = lang >= 0 && lang < US_STACK_LANGS;
+    int standin = !S && us_stack_reads_lex(D_);   /* a language without lexicon rows */
     float prev[MAX_LABELS], cur[MAX_LABELS];
     double f[DMAX];
     for (size_t i = 0; i < n; i++) {
@@ -158,11 +159,11 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
             if (known) {
                 feat_context(&a, cur, pv, next, own, i, k, f);
                 feat_tail(x, sp, k, (int)D_, f);
-                z = dot_one_lang(wk, f, (int)D_, lang);
             } else {
                 feat_row(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, f);
-                z = dot(wk, f, (int)D_);
             }
+            if (standin) f[US_STACK_LEX_IN] = wk[US_STACK_LEX_STANDIN];
+            z = known ? dot_one_lang(wk, f, (int)D_, lang) : dot(wk, f, (int)D_);
             row[k] = (float)(1.0 / (1.0 + exp(-z)));
         }
         memcpy(prev, cur, L * sizeof *prev);
@@ -294,10 +295,10 @@ int us_stack_fit_spans(const float *P, const float *X, const float *S, const uin
             }
         }
         if (pos >= min_pos && pos < r) newton(F, y, r, wv, D_);
-        if (us_stack_reads_lex(D_u)) {   /* input 31's weight slot: the stand-in (stack.h) */
+        if (us_stack_reads_lex(D_u)) {   /* the always-zero input's slot: the stand-in */
             double sum = 0;
-            for (size_t q = 0; q < r; q++) sum += F[q * D_ + 20 + US_STACK_X];
-            wv[21 + US_STACK_X] = r ? sum / (double)r : 0.0;
+            for (size_t q = 0; q < r; q++) sum += F[q * D_ + US_STACK_LEX_IN];
+            wv[US_STACK_LEX_STANDIN] = r ? sum / (double)r : 0.0;
         }
         for (int j = 0; j < D_; j++) w[(size_t)k * D_ + j] = (float)wv[j];
     }

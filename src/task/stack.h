@@ -52,6 +52,8 @@
 #define US_STACK_D_CUE 31     /* 24 plus the line cue statistics (--stack-cues) */
 #define US_STACK_D_CUE_SPAN 32   /* both */
 #define US_STACK_D_CUE_LEX 33    /* the cues plus the span lexicon (--stack-lex) */
+#define US_STACK_LEX_IN (20 + US_STACK_X)          /* its lexicon input, 30 */
+#define US_STACK_LEX_STANDIN (US_STACK_LEX_IN + 1) /* the slot of its stand-in, 31 */
 #define US_STACK_D_MAX 33
 #define US_STACK_SPAN_FLOOR 0.05f   /* first-stage probability from which spans are scored */
 
@@ -98,7 +100,8 @@ void us_stack_apply(const float *w, uint32_t D, uint32_t L, int lang, float *P, 
                     size_t stride, const float *X);
 /* The same with per-technique inputs S (n x L, packed): span scores, which
  * the layouts of us_stack_reads_spans(D) read (NULL: US_SPAN_SCORE_NONE), or
- * span lexicon scores for us_stack_reads_lex(D) (NULL: zeros). */
+ * span lexicon scores for us_stack_reads_lex(D) (NULL: each technique's
+ * stand-in, for a language the lexicon has no rows for). */
 void us_stack_apply_spans(const float *w, uint32_t D, uint32_t L, int lang, float *P, size_t n,
                           size_t stride, const float *X, const float *S);
 
@@ -122,7 +125,8 @@ int us_stack_fit(const float *P, const float *X, const uint32_t *Y, const int *l
                  float *w, us_err *err);
 /* The same for layout D (US_STACK_D, US_STACK_D_SPAN, US_STACK_D_CUE,
  * US_STACK_D_CUE_SPAN or US_STACK_D_CUE_LEX; the span and lexicon layouts
- * read scores S, n x L); w: (L x D).
+ * read scores S, n x L, NULL reading as for us_stack_apply_spans but zeros
+ * for the lexicon); w: (L x D), with the lexicon layout's stand-ins.
  * Errors also: US_EINVAL (another D). */
 int us_stack_fit_spans(const float *P, const float *X, const float *S, const uint32_t *Y,
                        const int *lang, const uint32_t *g, const uint8_t *use, size_t n,

@@ -618,7 +618,7 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
     float *X = us_malloc((m ? m : 1) * US_STACK_X * sizeof *X);
     uint32_t D = stack_layout(cfg);
     float *Sall = NULL, *S = NULL;   /* span or lexicon inputs per item, then per stacked row */
-    int per_tech = cfg->stack_spans || cfg->stack_lex;
+    int spans = us_stack_reads_spans(D), lex = us_stack_reads_lex(D), per_tech = spans || lex;
     if (per_tech) {
         Sall = us_malloc((n ? n : 1) * L * sizeof *Sall);
         S = us_malloc((m ? m : 1) * L * sizeof *S);
@@ -632,10 +632,9 @@ static int stack_heads(const us_corpus *c, const us_dataset *ds, const us_train_
         rc = us_err_set(err, US_ENOMEM, "out of memory");
         goto out;
     }
-    if (cfg->stack_spans && !cfg->stack_lex &&
-        (rc = stack_span_inputs(c, ds, cfg, K, prob, use, n, L, Sall, err)) != US_OK)
+    if (spans && (rc = stack_span_inputs(c, ds, cfg, K, prob, use, n, L, Sall, err)) != US_OK)
         goto out;
-    if (cfg->stack_lex && (rc = stack_lex_inputs(c, ds, cfg, K, use, n, L, Sall, err)) != US_OK)
+    if (lex && (rc = stack_lex_inputs(c, ds, cfg, K, use, n, L, Sall, err)) != US_OK)
         goto out;
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
@@ -885,12 +884,13 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     us_buf_printf(&b, "techniques.stack=%s\n", cfg->stack ?
                   "article context, one global threshold" : "none");
     if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);
-    if (cfg->stack && cfg->stack_spans)
+    uint32_t D = stack_layout(cfg);   /* what the second stage reads */
+    if (us_stack_reads_spans(D))
         us_buf_printf(&b, "techniques.stack_spans=span tagger of each inner fold, from p >= %g\n",
                       (double)US_STACK_SPAN_FLOOR);
-    if (cfg->stack && cfg->stack_cues)
+    if (us_stack_n_x(D) > US_REPEAT_STATS)
         us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
-    if (cfg->stack && cfg->stack_lex)
+    if (us_stack_reads_lex(D))
         us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%u alpha:%g\n",
                       cfg->lex_bits, US_SPANLEX_ALPHA);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);

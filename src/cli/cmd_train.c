@@ -33,7 +33,7 @@ static void usage(FILE *f)
         "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
-        "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 17)\n"
+        "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 18)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
         "                      or linear-paragraphs (linear for techniques, log for\n"
         "                      articles; the default); linear is scored a word at a\n"

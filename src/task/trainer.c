@@ -854,6 +854,13 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
         cfg_hash = us_hash64(&cfg->feat.w_lex, sizeof cfg->feat.w_lex, cfg_hash);
         cfg_hash = us_hash64(cfg->lex, (size_t)cfg->n_lex * 8, cfg_hash);
     }
+    /* Table sizes and the lexicon's format: models differing only there
+     * differ in their bytes too. */
+    if (cfg->spans) cfg_hash = us_hash64(&cfg->span.bucket_bits, sizeof cfg->span.bucket_bits, cfg_hash);
+    if (us_stack_reads_lex(stack_layout(cfg))) {
+        uint32_t v[2] = {US_SPANLEX_FORMAT, cfg->lex_bits};
+        cfg_hash = us_hash64(v, sizeof v, cfg_hash);
+    }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
         uint64_t v[4] = {p->epochs, (uint64_t)p->softmax, p->seed, (uint64_t)p->balance_classes};
@@ -891,8 +898,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (us_stack_n_x(D) > US_REPEAT_STATS)
         us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
     if (us_stack_reads_lex(D))
-        us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%u alpha:%g\n",
-                      cfg->lex_bits, US_SPANLEX_ALPHA);
+        us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%u alpha:%g levels:%d\n",
+                      cfg->lex_bits, US_SPANLEX_ALPHA, US_SPANLEX_LEVELS);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

@@ -151,7 +151,9 @@ rc=0; "$U" batch -q --task genre,bogus "$TMP/good.jsonl" >/dev/null 2>&1 || rc=$
 mkfifo "$TMP/fifo"
 "$U" batch -q --jobs 2 "$TMP/fifo" >"$TMP/stream" &
 bpid=$!
-exec 7>"$TMP/fifo"
+# Read-write: opening a FIFO write-only blocks until a reader opens it, so a
+# batch that died first (a model it refused) would hang the test, not fail it.
+exec 7<>"$TMP/fifo"
 echo '{"id":"first","text":"They lie to you."}' >&7
 for _ in $(seq 100); do [ -s "$TMP/stream" ] && break; sleep 0.1; done
 grep -q '^{"id":"first","result":' "$TMP/stream" ||

@@ -5,7 +5,7 @@
  * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
  * paths run, a four-word valence lexicon (LEXI) and a span lexicon of 2^10
- * random rows (SLEX, read by the second stage). About 82 KB serialised.
+ * random rows (SLEX, read by the second stage). About 75 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -59,10 +59,12 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
     sl.rows = rc == US_OK ? us_calloc((size_t)1 << sl.bits, US_SPANLEX_ROW) : NULL;
     if (rc == US_OK && !sl.rows) rc = US_ENOMEM;
     if (rc == US_OK) {
-        for (int k = 0; k < US_N_TECHNIQUES; k++) sl.scale[k] = 0.05f;
+        for (int k = 0; k < US_N_TECHNIQUES; k++)
+            for (int j = 0; j < US_SPANLEX_LEVELS; j++) sl.level[k][j] = 0.5f * (float)(j - 6);
         for (size_t f = 0; f < ((size_t)1 << sl.bits); f++)
             for (int k = 0; k < US_N_TECHNIQUES; k++)
-                sl.rows[f * US_SPANLEX_ROW + (size_t)k] = (int8_t)((int)(us_splitmix64(&st) % 255) - 127);
+                sl.rows[f * US_SPANLEX_ROW + (size_t)k / 2] |=
+                    (uint8_t)((us_splitmix64(&st) % US_SPANLEX_LEVELS) << (4 * (k & 1)));
         rc = us_spanlex_write(&sl, w, NULL);
     }
     us_spanlex_build_fini(&sl);

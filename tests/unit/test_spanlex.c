@@ -181,7 +181,7 @@ static void test_round_trip_and_corruption(void **state)
     us_spanlex_view(&b, &view);
     assert_true(sl.present);
     assert_int_equal(sl.bits, 12);
-    assert_memory_equal(sl.scale, view.scale, sizeof sl.scale);
+    assert_memory_equal(sl.level, view.level, sizeof sl.level);
     assert_memory_equal(sl.rows, view.rows, ((size_t)1 << 12) * US_SPANLEX_ROW);
     const char *txt = "A traitor again.\nThe budget again.\n";
     float s1[3 * US_N_TECHNIQUES], s2[3 * US_N_TECHNIQUES];
@@ -194,20 +194,26 @@ static void test_round_trip_and_corruption(void **state)
     assert_int_equal(us_mfile_section(mf, US_SPANLEX_SECTION, &sec, &n_sec), US_OK);
     unsigned char *bad = malloc(n_sec);
     assert_non_null(bad);
+    enum { LEV = 16 + 4 * US_N_TECHNIQUES * US_SPANLEX_LEVELS, HDR = 1536 };
     struct { size_t off; unsigned char val; size_t len; int rc; } cases[] = {
-        {0, 2, n_sec, US_EVERSION},         /* a future format */
+        {0, 3, n_sec, US_EVERSION},         /* a future format */
+        {0, 1, n_sec, US_EVERSION},         /* the int8 rows of format 1 */
         {4, 22, n_sec, US_EFORMAT},         /* another label count */
         {8, 13, n_sec, US_EFORMAT},         /* bits that do not match the size */
-        {12, 1, n_sec, US_EFORMAT},         /* reserved */
-        {16 + 3, 0xff, n_sec, US_EFORMAT},  /* a NaN scale */
-        {128 + US_N_TECHNIQUES, 1, n_sec, US_EFORMAT},   /* a pad byte */
-        {0, 1, n_sec - 24, US_EFORMAT},     /* truncated */
-        {0, 1, 40, US_EFORMAT},             /* shorter than the header */
+        {12, 8, n_sec, US_EFORMAT},         /* another number of levels */
+        {LEV, 1, n_sec, US_EFORMAT},        /* reserved */
+        {16 + 3, 0xff, n_sec, US_EFORMAT},  /* a NaN level */
+        {16 + 4 + 3, 0xff, n_sec, US_EFORMAT},   /* a level below the one before */
+        {HDR + US_N_TECHNIQUES / 2, 0xf0, n_sec, US_EFORMAT},   /* the unused half byte */
+        {HDR + 15, 1, n_sec, US_EFORMAT},   /* a pad byte */
+        {0, 2, n_sec - 16, US_EFORMAT},     /* truncated */
+        {0, 2, 40, US_EFORMAT},             /* shorter than the header */
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         memcpy(bad, sec, n_sec);
         bad[cases[c].off] = cases[c].val;
         if (cases[c].off == 16 + 3) bad[16 + 2] = 0xff;   /* f32 0xffff.... = NaN */
+        if (cases[c].off == 16 + 4 + 3) bad[16 + 4 + 2] = 0x7f;   /* f32 0xff7f.... = -3.4e38 */
         us_spanlex out;
         assert_int_equal(load_section(bad, cases[c].len, &out, &err), cases[c].rc);
         assert_false(out.present);

@@ -564,15 +564,15 @@ static void test_model_round_trip(void **state)
         }
         assert_int_equal(us_mfw_add(w, "STK1", blob, sizeof blob, &err), US_OK);
         if (with_lex) {
-            size_t bits = 10, n = 128 + ((size_t)1 << bits) * US_SPANLEX_ROW;
+            /* Every level 1.0, so whatever the (zero) codes, a word scores 1.0. */
+            size_t bits = 10, n = 1536 + ((size_t)1 << bits) * US_SPANLEX_ROW;
             unsigned char *sec = calloc(n, 1);
             assert_non_null(sec);
             us_put_u32le(sec, US_SPANLEX_FORMAT);
             us_put_u32le(sec + 4, L);
             us_put_u32le(sec + 8, (uint32_t)bits);
-            for (int k = 0; k < L; k++) us_put_f32le(sec + 16 + 4 * k, 0.1f);
-            for (size_t f = 0; f < ((size_t)1 << bits); f++)
-                memset(sec + 128 + f * US_SPANLEX_ROW, 10, L);
+            us_put_u32le(sec + 12, US_SPANLEX_LEVELS);
+            for (int k = 0; k < L * US_SPANLEX_LEVELS; k++) us_put_f32le(sec + 16 + 4 * k, 1.0f);
             assert_int_equal(us_mfw_add(w, US_SPANLEX_SECTION, sec, n, &err), US_OK);
             free(sec);
         }

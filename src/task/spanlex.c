@@ -331,14 +331,22 @@ int us_spanlex_load(us_mfile *mf, us_spanlex *out, us_err *err)
             }
             out->level[k][j] = v;
         }
-    /* Zero bits: the unused half of the last code byte and the pad bytes,
-     * tested 8 bytes at a time (a 2^18-row table costs about a millisecond). */
+    /* Zero bits: the unused half of the last code byte and the pad bytes.
+     * One pass without branches (it vectorises: a 2^18-row table costs about
+     * 0.1 ms), then a second to name the row only if one is bad. */
     uint8_t pad[US_SPANLEX_ROW] = {0};
     for (uint32_t j = L_TECH; j < 2 * US_SPANLEX_ROW; j++) pad[j / 2] |= (uint8_t)(0x0F << (4 * (j & 1)));
-    uint64_t pm[2];
+    uint64_t pm[2], acc[2] = {0, 0};
     memcpy(pm, pad, sizeof pm);
     const uint8_t *rows = h + HDR;
-    for (size_t f = 0; f < ((size_t)1 << bits); f++) {
+    const size_t NB = (size_t)1 << bits;
+    for (size_t f = 0; f < NB; f++) {
+        uint64_t r[2];
+        memcpy(r, rows + f * US_SPANLEX_ROW, sizeof r);
+        acc[0] |= r[0];
+        acc[1] |= r[1];
+    }
+    for (size_t f = 0; ((acc[0] & pm[0]) | (acc[1] & pm[1])) && f < NB; f++) {
         uint64_t r[2];
         memcpy(r, rows + f * US_SPANLEX_ROW, sizeof r);
         if ((r[0] & pm[0]) | (r[1] & pm[1])) {

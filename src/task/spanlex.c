@@ -69,8 +69,8 @@ typedef struct counts {
     uint32_t *x, *w;     /* (NB, C) by language key and by pooled key */
     uint32_t *word_of;   /* (NB) pooled bucket of the last word seen in each x bucket */
     double tot, in[L_TECH];
-    u32s tok;             /* the x buckets of each counted paragraph's tokens, */
-    u32s para_end;  /* which end at these offsets of tok (for the levels) */
+    u32s tok;            /* the x buckets of each counted paragraph's tokens, */
+    u32s para_end;       /* which end at these offsets of tok (for the levels) */
 } counts;
 
 static int count_article(counts *cn, us_fz *fz, us_text *t, const us_article *ar, uint32_t bits,
@@ -413,7 +413,7 @@ void us_spanlex_line_scores(const us_spanlex *sl, us_fz *fz, const us_text *t, i
                 uint64_t w = us_fz_word_hash(fz, t, i);
                 if (!w) continue;
                 rows[m] = sl->rows + (size_t)lex_bucket(lex_key(w, lang), sl->bits) * US_SPANLEX_ROW;
-                __builtin_prefetch(rows[m]);   /* a row never spans two cache lines */
+                __builtin_prefetch(rows[m]);   /* 16-byte aligned: one cache line */
                 m++;
             }
             row_max(rows, m, lo, hi);

@@ -41,7 +41,7 @@ static void usage(FILE *f)
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
         "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
-        "  --span-bits, --lex-bits  as for 'unspin train'\n"
+        "  --span-bits, --lex-bits, --lex-alpha  as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
 
@@ -179,6 +179,7 @@ int cmd_cv(int argc, char **argv)
         {"spans", required_argument, 0, OPT_SPANS},
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"lex-bits", required_argument, 0, OPT_LEX_BITS},
+        {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
         {"oof", required_argument, 0, OPT_OOF},

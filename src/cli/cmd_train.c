@@ -34,6 +34,8 @@ static void usage(FILE *f)
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
         "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 18)\n"
+        "  --lex-alpha X       the span lexicon's smoothing: pseudo-tokens that pull a\n"
+        "                      word's rate towards the pooled word's (default 20)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
         "                      or linear-paragraphs (linear for techniques, log for\n"
         "                      articles; the default); linear is scored a word at a\n"
@@ -87,6 +89,12 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 10, 22, &v)) return -1;
         cfg->lex_bits = (uint32_t)v;
         return 0;
+    case OPT_LEX_ALPHA: {
+        double d;
+        if (cli_parse_real(arg, &d) || !(d > 0 && d <= 10000)) return -1;
+        cfg->lex_alpha = d;
+        return 0;
+    }
     case OPT_EPOCHS:
         if (cli_parse_uint(arg, 1, 1000, &v)) return -1;
         for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].epochs = (uint32_t)v;
@@ -228,7 +236,8 @@ int cmd_train(int argc, char **argv)
         {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
         {"spans", required_argument, 0, OPT_SPANS},
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
-        {"lex-bits", required_argument, 0, OPT_LEX_BITS}, {"help", no_argument, 0, 'h'},
+        {"lex-bits", required_argument, 0, OPT_LEX_BITS},
+        {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;

@@ -106,9 +106,8 @@ static int count_article(counts *cn, us_fz *fz, us_text *t, const us_article *ar
 }
 
 /* s_x(k) of every bucket (spanlex.h) into s (NB, L); empty buckets 0. */
-static void score_buckets(const counts *cn, uint32_t NB, float *s)
+static void score_buckets(const counts *cn, uint32_t NB, double A, float *s)
 {
-    const double A = US_SPANLEX_ALPHA;
     double prior[L_TECH], lp[L_TECH];
     for (uint32_t k = 0; k < L_TECH; k++) {
         prior[k] = cn->tot > 0 ? cn->in[k] / cn->tot : 0;
@@ -219,11 +218,13 @@ static int quantise(const counts *cn, uint32_t NB, const float *s, us_spanlex_bu
 }
 
 int us_spanlex_train(const us_dataset *ds, const uint8_t *art_in, const us_feat_cfg *fcfg,
-                     uint32_t bits, us_spanlex_build *b, us_err *err)
+                     uint32_t bits, double alpha, us_spanlex_build *b, us_err *err)
 {
     memset(b, 0, sizeof *b);
     if (bits < 10 || bits > 22)
         return us_err_set(err, US_EINVAL, "span lexicon: bits %u not in 10..22", bits);
+    if (!(alpha > 0) || !isfinite(alpha))
+        return us_err_set(err, US_EINVAL, "span lexicon: smoothing %g not positive", alpha);
     uint32_t NB = 1u << bits;
     counts cn;
     memset(&cn, 0, sizeof cn);
@@ -246,7 +247,7 @@ int us_spanlex_train(const us_dataset *ds, const uint8_t *art_in, const us_feat_
     }
     float *sc = rc == US_OK ? us_calloc((size_t)NB * L_TECH, sizeof *sc) : NULL;
     if (rc == US_OK && !sc) rc = us_err_set(err, US_ENOMEM, "out of memory");
-    if (rc == US_OK) score_buckets(&cn, NB, sc);
+    if (rc == US_OK) score_buckets(&cn, NB, alpha, sc);
     if (rc == US_OK && quantise(&cn, NB, sc, b) != US_OK)
         rc = us_err_set(err, US_ENOMEM, "out of memory");
     us_free(sc);

@@ -12,8 +12,9 @@
  *   p_x(k) = (in_x(k) + A p_w(k)) / (n_x + A)     w in this language
  *   s_x(k) = logit(p_x(k)) - logit(prior_k)
  * n = tokens, in(k) = tokens inside a span of k, prior_k = the share of all
- * tokens inside one, A = US_SPANLEX_ALPHA pseudo-tokens. A paragraph's input
- * of technique k is the maximum of s(k) over its word and number tokens,
+ * tokens inside one, A = alpha pseudo-tokens (US_SPANLEX_ALPHA by default,
+ * train --lex-alpha). A paragraph's input of technique k is the maximum of
+ * s(k) over its word and number tokens,
  * where a word not seen in its language scores 0 (0 for a paragraph without
  * such tokens and for a language without training data). Counts are kept
  * per hashed bucket (1 << bits of them); words sharing a bucket share a
@@ -73,10 +74,10 @@ typedef struct us_spanlex_build {
 
 /* Counts the word tokens of the labelled lines (line_gold) of the articles
  * with art_in[a] set (NULL = all) that have a subtask-3 text and spans.
- * Word keys come from us_fz_word_hash under fcfg, as in analysis. bits: 10..22.
- * Deterministic. Errors: US_ENOMEM, US_EINVAL (bits). */
+ * Word keys come from us_fz_word_hash under fcfg, as in analysis. bits: 10..22;
+ * alpha > 0. Deterministic. Errors: US_ENOMEM, US_EINVAL (bits, alpha). */
 int us_spanlex_train(const us_dataset *ds, const uint8_t *art_in, const us_feat_cfg *fcfg,
-                     uint32_t bits, us_spanlex_build *b, us_err *err);
+                     uint32_t bits, double alpha, us_spanlex_build *b, us_err *err);
 void us_spanlex_build_fini(us_spanlex_build *b);
 /* A view of a build (valid while the build lives). */
 void us_spanlex_view(const us_spanlex_build *b, us_spanlex *out);

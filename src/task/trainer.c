@@ -56,6 +56,7 @@ void us_train_cfg_default(us_train_cfg *cfg)
      * table row a word (docs/ACCURACY.md, steps 56-57). */
     cfg->stack_lex = 1;
     cfg->lex_bits = US_SPANLEX_BITS;
+    cfg->lex_alpha = US_SPANLEX_ALPHA;
     us_span_cfg_default(&cfg->span);
     cfg->span.repair = 0;    /* the CLI repairs the dataset's spans once, at load */
 }
@@ -69,7 +70,7 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
     if (rc == US_OK && heads[US_TASK_TECHNIQUES].has_stack &&
         us_stack_reads_lex(heads[US_TASK_TECHNIQUES].stack_d)) {
         us_spanlex_build lb;
-        rc = us_spanlex_train(ds, art_in, &cfg->feat, cfg->lex_bits, &lb, err);
+        rc = us_spanlex_train(ds, art_in, &cfg->feat, cfg->lex_bits, cfg->lex_alpha, &lb, err);
         if (rc == US_OK) rc = us_spanlex_write(&lb, w, err);
         us_spanlex_build_fini(&lb);
         if (rc != US_OK) { us_mfw_free(w); w = NULL; }
@@ -542,7 +543,8 @@ static int lex_fit(void *ud, const uint8_t *art_f, uint32_t f, uint32_t K, us_er
     lex_source *s = ud;
     (void)f;
     (void)K;
-    int rc = us_spanlex_train(s->ds, art_f, &s->cfg->feat, s->cfg->lex_bits, &s->lb, err);
+    int rc = us_spanlex_train(s->ds, art_f, &s->cfg->feat, s->cfg->lex_bits, s->cfg->lex_alpha,
+                              &s->lb, err);
     if (rc == US_OK) us_spanlex_view(&s->lb, &s->sl);
     return rc;
 }
@@ -860,6 +862,7 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (us_stack_reads_lex(stack_layout(cfg))) {
         uint32_t v[2] = {US_SPANLEX_FORMAT, cfg->lex_bits};
         cfg_hash = us_hash64(v, sizeof v, cfg_hash);
+        cfg_hash = us_hash64(&cfg->lex_alpha, sizeof cfg->lex_alpha, cfg_hash);
     }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
@@ -899,7 +902,7 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
         us_buf_printf(&b, "techniques.stack_cues=%d line cue statistics\n", US_LINE_CUES);
     if (us_stack_reads_lex(D))
         us_buf_printf(&b, "techniques.stack_lex=span lexicon of each inner fold, bits:%u alpha:%g levels:%d\n",
-                      cfg->lex_bits, US_SPANLEX_ALPHA, US_SPANLEX_LEVELS);
+                      cfg->lex_bits, cfg->lex_alpha, US_SPANLEX_LEVELS);
     us_buf_printf(&b, "span_items=%d\n", cfg->span_items);
     us_buf_printf(&b, "idf=%s\n", cfg->idf ? "smooth idf over training paragraphs" : "none");
     if (with_lex)

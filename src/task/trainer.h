@@ -27,6 +27,7 @@ typedef struct us_train_cfg {
     int stack_lex;           /* ... and the span lexicon (spanlex.h; needs stack_cues,
                                 not with stack_spans) */
     uint32_t lex_bits;       /* the span lexicon's hash buckets = 2^lex_bits */
+    double lex_alpha;        /* its smoothing pseudo-tokens (spanlex.h) */
     us_span_cfg span;
     const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
     uint32_t n_lex;

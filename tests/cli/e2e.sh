@@ -175,6 +175,20 @@ grep -q "techniques.stack_lex=" "$tmp/dump-sl.txt" && grep -q "^ *SLEX " "$tmp/d
 [ "$(wc -l <"$tmp/pred-sl.txt")" = 96 ] || fail "predict --stack-lex model: $(wc -l <"$tmp/pred-sl.txt") rows"
 "$U" -q train --data "$tmp/data" "${opts[@]}" --stack-lex 1 --stack-spans 1 -o "$tmp/x.usm" 2>"$tmp/err"
 [ $? = 2 ] && grep -q "stack-lex 1 needs" "$tmp/err" || fail "--stack-lex 1 --stack-spans 1: $(cat "$tmp/err")"
+# --lex-bits and --lex-alpha reach the lexicon (its size, the META line and
+# the model id), and a smoothing that is not positive is a usage error
+"$U" -q train --data "$tmp/data" "${opts[@]}" --stack-lex 1 --lex-bits 12 --lex-alpha 5 \
+    -o "$tmp/sl2.usm" 2>"$tmp/err" || fail "train --lex-bits 12 --lex-alpha 5 exited $?: $(cat "$tmp/err")"
+"$U" dump --model "$tmp/sl2.usm" >"$tmp/dump-sl2.txt"
+grep -q "techniques.stack_lex=.*bits:12 alpha:5 levels:16" "$tmp/dump-sl2.txt" &&
+    grep -Eq "^ *SLEX +[0-9]+ +67072 " "$tmp/dump-sl2.txt" ||
+    fail "--lex-bits 12 --lex-alpha 5: $(grep -E 'stack_lex|SLEX' "$tmp/dump-sl2.txt")"
+[ "$(grep model_id= "$tmp/dump-sl.txt")" != "$(grep model_id= "$tmp/dump-sl2.txt")" ] ||
+    fail "--lex-bits/--lex-alpha: the model id did not change"
+for a in 0 -1 nan x; do
+    "$U" -q train --data "$tmp/data" "${opts[@]}" --lex-alpha "$a" -o "$tmp/x.usm" 2>"$tmp/err"
+    [ $? = 2 ] || fail "--lex-alpha $a: exit not 2"
+done
 
 # --average: techniques keep the mean of their iterates by default (META says
 # so per task), genre and framing do not; --average 0 turns it off everywhere

@@ -46,7 +46,7 @@ static void train(us_spanlex_build *b, size_t n_arts)
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);
     us_err err = {0};
-    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 12, b, &err), US_OK);
+    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 12, US_SPANLEX_ALPHA, b, &err), US_OK);
     us_dataset_fini(&ds);
 }
 
@@ -127,10 +127,13 @@ static void test_bad_bits(void **state)
     us_feat_cfg_default(&fc);
     us_spanlex_build b;
     us_err err = {0};
-    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 30, &b, &err), US_EINVAL);
+    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 30, US_SPANLEX_ALPHA, &b, &err), US_EINVAL);
     assert_null(b.rows);
+    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 10, 0.0, &b, &err), US_EINVAL);
+    assert_null(b.rows);
+    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 10, NAN, &b, &err), US_EINVAL);
     /* An empty dataset gives an all-zero lexicon. */
-    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 10, &b, &err), US_OK);
+    assert_int_equal(us_spanlex_train(&ds, NULL, &fc, 10, US_SPANLEX_ALPHA, &b, &err), US_OK);
     for (size_t i = 0; i < ((size_t)1 << 10) * US_SPANLEX_ROW; i++) assert_int_equal(b.rows[i], 0);
     us_spanlex_build_fini(&b);
 }

@@ -856,13 +856,14 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
         cfg_hash = us_hash64(&cfg->feat.w_lex, sizeof cfg->feat.w_lex, cfg_hash);
         cfg_hash = us_hash64(cfg->lex, (size_t)cfg->n_lex * 8, cfg_hash);
     }
-    /* Table sizes and the lexicon's format: models differing only there
-     * differ in their bytes too. */
+    /* Table sizes and the lexicon's format and smoothing: models differing
+     * only there differ in their bytes too. */
     if (cfg->spans) cfg_hash = us_hash64(&cfg->span.bucket_bits, sizeof cfg->span.bucket_bits, cfg_hash);
     if (us_stack_reads_lex(stack_layout(cfg))) {
         uint32_t v[2] = {US_SPANLEX_FORMAT, cfg->lex_bits};
         cfg_hash = us_hash64(v, sizeof v, cfg_hash);
-        cfg_hash = us_hash64(&cfg->lex_alpha, sizeof cfg->lex_alpha, cfg_hash);
+        if (cfg->lex_alpha != US_SPANLEX_ALPHA)   /* (so that the default keeps its id) */
+            cfg_hash = us_hash64(&cfg->lex_alpha, sizeof cfg->lex_alpha, cfg_hash);
     }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];

@@ -99,6 +99,39 @@ static void test_span_words_score_high(void **state)
     us_spanlex_build_fini(&b);
 }
 
+/* The levels of every technique ascend and hold 0 exactly (so an unseen
+ * word scores 0 and the maximum of codes is the code of the maximum), and a
+ * row's unused half byte and pad bytes are zero. */
+static void test_levels(void **state)
+{
+    (void)state;
+    us_spanlex_build b;
+    train(&b, 20);
+    for (int k = 0; k < US_N_TECHNIQUES; k++) {
+        int zero = 0;
+        for (int j = 0; j < US_SPANLEX_LEVELS; j++) {
+            assert_true(isfinite(b.level[k][j]));
+            if (j) assert_true(b.level[k][j] >= b.level[k][j - 1]);
+            zero |= b.level[k][j] == 0.0f;
+        }
+        assert_true(zero);
+    }
+    /* Two distinct paragraph maxima for T_NAME ("traitor" high, the other
+     * line's best word below 0): both are levels, whatever else k-means does. */
+    int hi = 0, lo = 0;
+    for (int j = 0; j < US_SPANLEX_LEVELS; j++) {
+        hi |= b.level[T_NAME][j] > 1.0f;
+        lo |= b.level[T_NAME][j] < 0.0f;
+    }
+    assert_true(hi && lo);
+    for (size_t f = 0; f < ((size_t)1 << 12); f++) {
+        const uint8_t *r = b.rows + f * US_SPANLEX_ROW;
+        assert_int_equal(r[US_N_TECHNIQUES / 2] >> 4, 0);
+        for (int j = (US_N_TECHNIQUES + 1) / 2; j < US_SPANLEX_ROW; j++) assert_int_equal(r[j], 0);
+    }
+    us_spanlex_build_fini(&b);
+}
+
 /* More evidence moves a word further from the prior (the pseudo-tokens weigh less). */
 static void test_smoothing(void **state)
 {
@@ -241,6 +274,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_span_words_score_high),
+        cmocka_unit_test(test_levels),
         cmocka_unit_test(test_smoothing),
         cmocka_unit_test(test_bad_bits),
         cmocka_unit_test(test_round_trip_and_corruption),

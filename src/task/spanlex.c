@@ -6,7 +6,7 @@
 
 #define L_TECH US_N_TECHNIQUES
 #define NLEV US_SPANLEX_LEVELS
-#define HDR 1536
+#define HDR US_SPANLEX_HEADER
 _Static_assert((L_TECH + 1) / 2 <= US_SPANLEX_ROW && 16 + 4 * L_TECH * NLEV <= HDR && NLEV == 16,
                "SLEX layout");
 

@@ -52,6 +52,7 @@
 
 #define US_SPANLEX_SECTION "SLEX"
 #define US_SPANLEX_FORMAT 2
+#define US_SPANLEX_HEADER 1536   /* bytes before the rows */
 #define US_SPANLEX_ROW 16
 #define US_SPANLEX_LEVELS 16
 #define US_SPANLEX_BITS 18

@@ -230,7 +230,7 @@ static void test_round_trip_and_corruption(void **state)
     assert_int_equal(us_mfile_section(mf, US_SPANLEX_SECTION, &sec, &n_sec), US_OK);
     unsigned char *bad = malloc(n_sec);
     assert_non_null(bad);
-    enum { LEV = 16 + 4 * US_N_TECHNIQUES * US_SPANLEX_LEVELS, HDR = 1536 };
+    enum { LEV = 16 + 4 * US_N_TECHNIQUES * US_SPANLEX_LEVELS, HDR = US_SPANLEX_HEADER };
     struct { size_t off; unsigned char val; size_t len; int rc; } cases[] = {
         {0, 3, n_sec, US_EVERSION},         /* a future format */
         {0, 1, n_sec, US_EVERSION},         /* the int8 rows of format 1 */

@@ -565,7 +565,7 @@ static void test_model_round_trip(void **state)
         assert_int_equal(us_mfw_add(w, "STK1", blob, sizeof blob, &err), US_OK);
         if (with_lex) {
             /* Every level 1.0, so whatever the (zero) codes, a word scores 1.0. */
-            size_t bits = 10, n = 1536 + ((size_t)1 << bits) * US_SPANLEX_ROW;
+            size_t bits = 10, n = US_SPANLEX_HEADER + ((size_t)1 << bits) * US_SPANLEX_ROW;
             unsigned char *sec = calloc(n, 1);
             assert_non_null(sec);
             us_put_u32le(sec, US_SPANLEX_FORMAT);

@@ -41,7 +41,8 @@ static void usage(FILE *f)
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
         "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
-        "  --span-bits, --lex-bits, --lex-alpha  as for 'unspin train'\n"
+        "  --span-bits, --lex-bits, --lex-alpha, --ctx-blocks, --ctx-weight\n"
+        "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
 
@@ -180,6 +181,8 @@ int cmd_cv(int argc, char **argv)
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"lex-bits", required_argument, 0, OPT_LEX_BITS},
         {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
+        {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},
+        {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold-seed", required_argument, 0, OPT_FOLD_SEED},
         {"per-label", required_argument, 0, OPT_PER_LABEL}, {"json", required_argument, 0, OPT_JSON},
         {"oof", required_argument, 0, OPT_OOF},

@@ -41,6 +41,11 @@ static void usage(FILE *f)
         "                      articles; the default); linear is scored a word at a\n"
         "                      time: faster\n"
         "  --lang-words 0|1    also learn each word per language (default 0)\n"
+        "  --ctx-blocks 0|1    techniques: each neighbouring paragraph's words form a\n"
+        "                      block normalised on its own, scored once per line\n"
+        "                      (default 1; 0: merged into the paragraph's vector)\n"
+        "  --ctx-weight X      weight of the neighbouring paragraphs' words (default\n"
+        "                      0.25; models before --ctx-blocks: 0 with 0.4)\n"
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"
@@ -158,6 +163,16 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         cfg->feat.w_lex = (float)d;
         return 0;
     }
+    case OPT_CTX_BLOCKS:
+        if (cli_parse_uint(arg, 0, 1, &v)) return -1;
+        cfg->feat.ctx_blocks = (uint32_t)v;
+        return 0;
+    case OPT_CTX_WEIGHT: {
+        double d;
+        if (cli_parse_real(arg, &d) || !(d > 0 && d <= 4)) return -1;
+        cfg->feat.w_ctx = (float)d;
+        return 0;
+    }
     case OPT_CHAR_TF:
         if (!strcmp(arg, "log")) cfg->feat.char_linear = US_CHAR_LINEAR_NONE;
         else if (!strcmp(arg, "linear")) cfg->feat.char_linear = US_CHAR_LINEAR_ALL;
@@ -237,7 +252,9 @@ int cmd_train(int argc, char **argv)
         {"spans", required_argument, 0, OPT_SPANS},
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"lex-bits", required_argument, 0, OPT_LEX_BITS},
-        {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA}, {"help", no_argument, 0, 'h'},
+        {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
+        {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},
+        {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;

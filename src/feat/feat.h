@@ -32,6 +32,10 @@ typedef struct us_feat_cfg {
                                 US_CHAR_LINEAR_* (units.c applies it per unit) */
     uint32_t lang_words;     /* 1: each word also as a (language, word) feature */
     float w_lex;             /* weight of valence-lexicon features; 0 = none (lexicon.c) */
+    uint32_t ctx_blocks;     /* 1: each neighbouring paragraph is a block of its own,
+                                L2-normalised alone and scaled by w_ctx, so that its score
+                                can be computed once per line (units.h); 0: its words are
+                                merged into the paragraph's vector */
 } us_feat_cfg;
 
 void us_feat_cfg_default(us_feat_cfg *cfg);
@@ -47,6 +51,8 @@ void us_fvec_init(us_fvec *v);
 void us_fvec_fini(us_fvec *v);
 /* Copies 'src' into 'dst' (reusing dst's memory). */
 int us_fvec_copy(us_fvec *dst, const us_fvec *src);
+/* Appends the entries of 'src', times 'scale', to 'dst'. */
+int us_fvec_append(us_fvec *dst, const us_fvec *src, float scale);
 
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {
@@ -110,6 +116,8 @@ typedef struct us_fz {
     uint32_t n_lex;
     uint32_t lex_bucket[11];      /* bucket of the feature "valence v", v + 5 */
     us_buf names;                 /* NUL-separated names, indexed by name offsets */
+    us_fvec blk, ctxv;            /* scratch of units.c: a context block, and the blocks */
+    uint32_t n_own;               /* entries of the last paragraph before its context blocks */
     int oom;
 } us_fz;
 

@@ -30,10 +30,11 @@ void us_feat_cfg_default(us_feat_cfg *cfg)
     cfg->w_bigram = 0.7f;
     cfg->w_char = 0.35f;
     cfg->w_cue = 1.0f;
-    cfg->w_ctx = 0.4f;
+    cfg->w_ctx = 0.25f;   /* with ctx_blocks: ablation 62 in docs/ACCURACY.md */
     cfg->char_linear = US_CHAR_LINEAR_PARAS;   /* ablation 10-11 in docs/ACCURACY.md */
     cfg->lang_words = 0;
     cfg->w_lex = 0.0f;
+    cfg->ctx_blocks = 1;
 }
 
 void us_fvec_init(us_fvec *v) { memset(v, 0, sizeof *v); }
@@ -61,6 +62,18 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src)
     return US_OK;
 }
 
+int us_fvec_append(us_fvec *dst, const us_fvec *src, float scale)
+{
+    int rc = fvec_reserve(dst, (size_t)dst->n + src->n);
+    if (rc != US_OK) return rc;
+    for (uint32_t i = 0; i < src->n; i++) {
+        dst->f[dst->n + i].idx = src->f[i].idx;
+        dst->f[dst->n + i].val = src->f[i].val * scale;
+    }
+    dst->n += src->n;
+    return US_OK;
+}
+
 static inline uint64_t ns_seed(const us_fz *fz, int ns);
 static inline uint32_t bucket_of(const us_fz *fz, uint64_t h);
 
@@ -85,6 +98,8 @@ void us_fz_fini(us_fz *fz)
     us_free(fz->ctx_memo);
     us_free(fz->word_memo);
     us_buf_fini(&fz->names);
+    us_fvec_fini(&fz->blk);
+    us_fvec_fini(&fz->ctxv);
     memset(fz, 0, sizeof *fz);
 }
 

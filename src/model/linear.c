@@ -186,20 +186,21 @@ static inline void score_scalar(const us_qlinear *m, const us_fvec *x, float *ac
     }
 }
 
-void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
+/* out = init + x . W (init: L floats, or NULL for zeros). */
+static void score_from(const us_qlinear *m, const us_fvec *x, const float *init, float *out)
 {
     uint32_t L = m->n_labels;
 #ifdef HAVE_ROW32_AVX2
     if (m->stride == 32 && us_cpu_avx2()) {
         float acc[32] = {0};
-        memcpy(acc + 4, m->b, L * sizeof *acc);
+        if (init) memcpy(acc + 4, init, L * sizeof *acc);
         score_row32_avx2(m, x, acc);
         memcpy(out, acc + 4, L * sizeof *out);
         return;
     }
 #endif
     float acc[32] = {0};   /* lanes past L stay unused */
-    memcpy(acc, m->b, L * sizeof *acc);
+    if (init) memcpy(acc, init, L * sizeof *acc);
     if (m->stride == 8 && L <= 4) {
         /* Genre's 8-byte rows: four fixed lanes (padding lanes hold 0), which
          * the compiler keeps in registers; the same sums per lane. */
@@ -208,6 +209,16 @@ void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
         score_scalar(m, x, acc, L);
     }
     memcpy(out, acc, L * sizeof *out);
+}
+
+void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out)
+{
+    score_from(m, x, m->b, out);
+}
+
+void us_qlinear_dot(const us_qlinear *m, const us_fvec *x, float *out)
+{
+    score_from(m, x, NULL, out);
 }
 
 void us_probs(float *z, uint32_t n, int softmax)

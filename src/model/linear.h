@@ -64,6 +64,8 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
 /* Raw scores (logits) of one item; out has n_labels floats. */
 void us_linear_score(const us_linear *m, const us_fvec *x, float *out);
 void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out);
+/* The same without the bias: x's share of the logits (a part of an item). */
+void us_qlinear_dot(const us_qlinear *m, const us_fvec *x, float *out);
 /* out[l] += sum over buckets b[0..n) of W[b][l] (the rows of a word's
  * n-grams, for wordvec.c). */
 void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, float *out);

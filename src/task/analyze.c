@@ -13,34 +13,46 @@
 #include "task/units.h"
 #include "text/text.h"
 
-/* Top positive contributions of features x to label 'l' of head 'h'. */
-static void explain(const us_fz *fz, const us_qlinear *q, const us_fvec *x, uint32_t l,
-                    us_cue *cues)
+#define CTX_CUE UINT32_MAX   /* explain's index of the neighbours' context blocks */
+
+/* Keeps contribution c of feature f among the n best (descending) so far. */
+static void keep_best(float *best, uint32_t *idx, size_t *n, float c, uint32_t f)
 {
-    float best[US_TOP_CUES];
+    size_t k = *n < US_TOP_CUES ? (*n)++ : US_TOP_CUES;
+    if (k == US_TOP_CUES) {
+        if (c <= best[US_TOP_CUES - 1]) return;
+        k = US_TOP_CUES - 1;
+    }
+    while (k > 0 && best[k - 1] < c) { best[k] = best[k - 1]; idx[k] = idx[k - 1]; k--; }
+    best[k] = c;
+    idx[k] = f;
+}
+
+/* Top positive contributions of features x to label 'l' of head 'h'.
+ * Entries from n_own on are the neighbours' context blocks (units.h): they
+ * count as one cue, as the names of their words are not kept. */
+static void explain(const us_fz *fz, const us_qlinear *q, const us_fvec *x, uint32_t n_own,
+                    uint32_t l, us_cue *cues)
+{
+    float best[US_TOP_CUES], ctx = 0;
     uint32_t idx[US_TOP_CUES];
     size_t n = 0;
     for (uint32_t i = 0; i < x->n; i++) {
         uint32_t f = x->f[i].idx;
+        if (i >= n_own) { ctx += x->f[i].val * us_qlinear_weight(q, f, l); continue; }
         int is_flag = 0;   /* language/position flags are biases, not evidence */
         for (uint32_t j = 0; j < fz->n_fixed; j++) is_flag |= fz->fixed[j].idx == f;
         if (is_flag) continue;
         float c = x->f[i].val * us_qlinear_weight(q, f, l);
-        if (c <= 0) continue;
-        size_t k = n < US_TOP_CUES ? n++ : US_TOP_CUES;
-        if (k == US_TOP_CUES) {
-            if (c <= best[US_TOP_CUES - 1]) continue;
-            k = US_TOP_CUES - 1;
-        }
-        while (k > 0 && best[k - 1] < c) { best[k] = best[k - 1]; idx[k] = idx[k - 1]; k--; }
-        best[k] = c;
-        idx[k] = f;
+        if (c > 0) keep_best(best, idx, &n, c, f);
     }
+    if (ctx > 0) keep_best(best, idx, &n, ctx, CTX_CUE);
     for (size_t k = 0; k < US_TOP_CUES; k++) {
         cues[k].name[0] = '\0';
         cues[k].weight = 0;
         if (k >= n) continue;
-        us_fz_names_of(fz, idx[k], cues[k].name, sizeof cues[k].name);
+        if (idx[k] == CTX_CUE) snprintf(cues[k].name, sizeof cues[k].name, "ctx:(neighbours)");
+        else us_fz_names_of(fz, idx[k], cues[k].name, sizeof cues[k].name);
         if (!cues[k].name[0]) snprintf(cues[k].name, sizeof cues[k].name, "#%u", idx[k]);
         cues[k].weight = best[k];
     }
@@ -72,14 +84,33 @@ static int unit_features(us_scratch *sc, int lang, uint32_t line, uint32_t ordin
     fz->explain = explain;
     fz->char_sink = NULL;
     if (wv && !explain) us_wordvec_begin(wv, fz);
+    /* A ctx_blocks model's fast pass scores the neighbours once per line (ctx_score). */
+    int own_only = fz->cfg.ctx_blocks && !explain;
     int rc = line == ARTICLE ? us_unit_article(fz, &sc->t, lang, &sc->x)
-                             : us_unit_paragraph(fz, &sc->t, lang, line, ordinal, &sc->x);
+             : own_only ? us_unit_paragraph_own(fz, &sc->t, lang, line, ordinal, 0, &sc->x)
+                        : us_unit_paragraph(fz, &sc->t, lang, line, ordinal, &sc->x);
     fz->char_sink = NULL;
     return rc;
 }
 
 _Static_assert(US_STACK_X == US_REPEAT_STATS + US_LINE_CUES,
                "the second stage reads us_line_repeats', then us_line_cues' numbers");
+
+/* ctx_blocks models: the techniques head's logits (without bias) of line l's
+ * context block (units.h), into c. Run right after the line's own pass, it
+ * finds the line's words in the context memo. */
+static int ctx_score(us_scratch *sc, const us_qlinear *q, uint32_t l, float *c)
+{
+    sc->fz.explain = 0;
+    int rc = us_unit_context(&sc->fz, &sc->t, l, &sc->x);
+    if (rc == US_OK) us_qlinear_dot(q, &sc->x, c);
+    return rc;
+}
+
+static void add_logits(float *z, const float *c)
+{
+    for (uint32_t k = 0; k < US_N_TECH_LABELS; k++) z[k] += c[k];
+}
 
 /* The span tagger's scores of each paragraph for the techniques its first
  * stage gives US_STACK_SPAN_FLOOR or more (stack.h). OUT: *out (n_paras x L);
@@ -189,6 +220,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         return us_err_set(err, US_EUTF8, "invalid UTF-8 at byte %zu", bad);
     int tasks = opts->tasks ? opts->tasks : US_DO_ALL;
     us_span_pass **passes = NULL;   /* --stack-spans models: per paragraph */
+    float *ctx = NULL;              /* ctx_blocks models: per paragraph, its context's logits */
     int lang = opts->lang && *opts->lang ? us_lang_find(opts->lang) : -1;
     us_analysis *a = us_calloc(1, sizeof *a);
     if (!a) return us_err_set(err, US_ENOMEM, "out of memory");
@@ -255,9 +287,9 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         if (opts->explain) {
             if (!explain_now && (rc = unit_features(sc, lang, ARTICLE, 0, NULL, 1)) != US_OK)
                 goto oom;
-            if (a->genre >= 0) explain(fzp, &hg->q, xp, (uint32_t)a->genre, a->genre_cues);
+            if (a->genre >= 0) explain(fzp, &hg->q, xp, xp->n, (uint32_t)a->genre, a->genre_cues);
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++)
-                if (a->frames >> l & 1u) explain(fzp, &hf->q, xp, l, a->frame_cues[l]);
+                if (a->frames >> l & 1u) explain(fzp, &hf->q, xp, xp->n, l, a->frame_cues[l]);
         }
     }
     if ((tasks & 4) && ht->present) {
@@ -265,7 +297,10 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         for (uint32_t l = 0; l < tp->n_lines; l++) n_par += (size_t)us_line_nonempty(tp, l);
         a->paras = us_calloc(n_par ? n_par : 1, sizeof *a->paras);
         if (!a->paras) goto oom;
-        /* Pass 1: each paragraph's own score. */
+        if (m->fcfg.ctx_blocks &&
+            !(ctx = us_malloc((n_par ? n_par : 1) * US_N_TECH_LABELS * sizeof *ctx)))
+            goto oom;
+        /* Pass 1: each paragraph's own score (and its line's context score). */
         for (uint32_t l = 0; l < tp->n_lines; l++) {
             if (!us_line_nonempty(tp, l)) continue;
             uint32_t ordinal = (uint32_t)a->n_paras;   /* among the non-empty lines */
@@ -278,9 +313,16 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             float z[US_N_TECH_LABELS];
             us_qlinear_score(&ht->q, xp, z);
             if (wvp) us_wordvec_add(wvp, fzp, 0, z);
+            memcpy(p->prob, z, sizeof z);   /* logits until the neighbours are in */
+            if (ctx && (rc = ctx_score(sc, &ht->q, l, ctx + ordinal * US_N_TECH_LABELS)) != US_OK)
+                goto oom;
+        }
+        for (size_t q = 0; q < a->n_paras; q++) {
+            float *z = a->paras[q].prob;
+            if (ctx && q > 0) add_logits(z, ctx + (q - 1) * US_N_TECH_LABELS);
+            if (ctx && q + 1 < a->n_paras) add_logits(z, ctx + (q + 1) * US_N_TECH_LABELS);
             us_probs(z, US_N_TECH_LABELS, 0);
-            memcpy(p->prob, z, sizeof z);
-            memcpy(p->prob_text, z, sizeof z);
+            memcpy(a->paras[q].prob_text, z, US_N_TECH_LABELS * sizeof *z);
         }
         /* The article around each paragraph (stack.h), in place. */
         if (us_stack_reads_spans(ht->stack_d) &&
@@ -305,7 +347,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                 p->cues = us_calloc(US_N_TECH_LABELS * US_TOP_CUES, sizeof *p->cues);
                 if (!p->cues) goto oom;
                 for (uint32_t k = 0; k < US_N_TECH_LABELS; k++)
-                    if (p->techniques >> k & 1u) explain(fzp, &ht->q, xp, k,
+                    if (p->techniques >> k & 1u) explain(fzp, &ht->q, xp, fzp->n_own, k,
                                                          p->cues + k * US_TOP_CUES);
             }
             if ((tasks & US_DO_SPANS) &&
@@ -318,6 +360,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
         }
     }
     free_passes(passes, a->n_paras);
+    us_free(ctx);
     us_scratch_put(m, sc);
     *out = a;
     return US_OK;
@@ -325,6 +368,7 @@ oom:
     rc = us_err_set(err, US_ENOMEM, "out of memory");
 fail:
     free_passes(passes, a->n_paras);
+    us_free(ctx);
     us_scratch_put(m, sc);
     us_analysis_free(a);
     return rc;

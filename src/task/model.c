@@ -38,10 +38,13 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     unsigned char *blob = NULL;
     int rc = US_OK;
     if (!w) return us_err_set(err, US_ENOMEM, "out of memory");
-    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4 + 4];
-    /* Without a lexicon the section is the version-4 one, byte for byte. */
+    unsigned char cfg[6 * 4 + 5 * 4 + 2 * 4 + 4 + 4];
+    /* Without a lexicon and context blocks the section is the version-4 one,
+     * byte for byte; without context blocks, the version-5 one. */
     int with_lex = lex && n_lex && fcfg->w_lex > 0;
-    us_put_u32le(cfg + 0, with_lex ? US_FEAT_VERSION_LEX : US_FEAT_VERSION);
+    size_t cfg_size = fcfg->ctx_blocks ? sizeof cfg : with_lex ? sizeof cfg - 4 : sizeof cfg - 8;
+    us_put_u32le(cfg + 0, fcfg->ctx_blocks ? US_FEAT_VERSION_CTX
+                          : with_lex ? US_FEAT_VERSION_LEX : US_FEAT_VERSION);
     us_put_u32le(cfg + 4, fcfg->bucket_bits);
     us_put_u32le(cfg + 8, fcfg->seed);
     us_put_u32le(cfg + 12, fcfg->word_max_n);
@@ -55,8 +58,9 @@ int us_model_build(const us_feat_cfg *fcfg, const us_head_build heads[US_N_TASKS
     us_put_u32le(cfg + 44, fcfg->char_linear);
     us_put_u32le(cfg + 48, fcfg->lang_words);
     us_put_f32le(cfg + 52, with_lex ? fcfg->w_lex : 0.0f);
+    us_put_u32le(cfg + 56, fcfg->ctx_blocks);
     if ((rc = us_mfw_add(w, "META", meta, strlen(meta), err)) != US_OK) goto fail;
-    if ((rc = us_mfw_add(w, "FCFG", cfg, with_lex ? sizeof cfg : sizeof cfg - 4, err)) != US_OK)
+    if ((rc = us_mfw_add(w, "FCFG", cfg, cfg_size, err)) != US_OK)
         goto fail;
     if (with_lex) {
         blob = us_malloc((size_t)n_lex * 8);
@@ -175,10 +179,10 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
     const unsigned char *c = p;
     uint32_t fver = us_get_u32le(c);
     /* Version 3 is version 4 without the char_linear word (always 0). */
-    if (fver != US_FEAT_VERSION && fver != US_FEAT_VERSION_LEX && fver != 3) {
+    if (fver < 3 || fver > US_FEAT_VERSION_CTX) {
         us_err_set(err, US_EVERSION, "%s: feature version %u, this unspin reads 3 to %u\n"
                    "HINT: retrain the model with this version (unspin train)", name, fver,
-                   US_FEAT_VERSION_LEX);
+                   US_FEAT_VERSION_CTX);
         goto fail;
     }
     m->fcfg.bucket_bits = us_get_u32le(c + 4);
@@ -208,14 +212,24 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
             goto fail;
         }
         m->fcfg.w_lex = us_get_f32le(c + 52);
-        if (!(m->fcfg.w_lex > 0.0f && m->fcfg.w_lex < 100.0f)) {   /* also catches NaN */
+        int none = fver >= US_FEAT_VERSION_CTX && m->fcfg.w_lex == 0.0f;
+        if (!none && !(m->fcfg.w_lex > 0.0f && m->fcfg.w_lex < 100.0f)) {   /* also catches NaN */
             us_err_set(err, US_EFORMAT, "%s: invalid lexicon weight", name);
             goto fail;
         }
     }
+    m->fcfg.ctx_blocks = 0;
+    if (fver >= US_FEAT_VERSION_CTX) {
+        if (n < 60) {
+            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
+            goto fail;
+        }
+        m->fcfg.ctx_blocks = us_get_u32le(c + 56);
+    }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
         m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||
-        m->fcfg.lang_words > 1 ||
+        m->fcfg.lang_words > 1 || m->fcfg.ctx_blocks > 1 ||
+        (m->fcfg.ctx_blocks && !(m->fcfg.w_ctx > 0.0f && m->fcfg.w_ctx <= 4.0f)) ||
         (m->fcfg.char_min_n && m->fcfg.char_min_n > m->fcfg.char_max_n)) {
         us_err_set(err, US_EFORMAT, "%s: invalid feature configuration", name);
         goto fail;

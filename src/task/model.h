@@ -5,7 +5,8 @@
  *   FCFG  feature configuration: 6 x u32 (version, bucket_bits, seed, word_max_n,
  *         char_min_n, char_max_n) then 5 x f32 (w_word, w_bigram, w_char, w_cue, w_ctx),
  *         then (version >= 4) u32 char_linear, u32 lang_words; version 3 files load
- *         with both 0
+ *         with both 0; then (version >= 5) f32 w_lex (LEXI present when > 0) and
+ *         (version 6) u32 ctx_blocks
  *   IDF0  optional: f32 (n_buckets) inverse document frequency of each bucket,
  *         log((1 + N) / (1 + df)) + 1 over the training paragraphs (sklearn's smooth idf)
  *   LABL  label inventories: for each task, its label names joined by ',' and a
@@ -49,6 +50,8 @@
 #define US_FEAT_VERSION 4     /* bump when featurisation changes meaning */
 #define US_FEAT_VERSION_LEX 5 /* 4 + valence-lexicon features (FCFG w_lex, LEXI section);
                                  written only by models that use them */
+#define US_FEAT_VERSION_CTX 6 /* 5 (w_lex may be 0: no lexicon) + u32 ctx_blocks;
+                                 written only by models with ctx_blocks */
 #define US_THR_ROWS (1 + US_N_LANGS)  /* threshold rows: 0 = any language, 1 + lang */
 
 typedef struct us_head {

@@ -865,6 +865,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
         if (cfg->lex_alpha != US_SPANLEX_ALPHA)   /* (so that the default keeps its id) */
             cfg_hash = us_hash64(&cfg->lex_alpha, sizeof cfg->lex_alpha, cfg_hash);
     }
+    if (cfg->feat.ctx_blocks)
+        cfg_hash = us_hash64(&cfg->feat.ctx_blocks, sizeof cfg->feat.ctx_blocks, cfg_hash);
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
         uint64_t v[4] = {p->epochs, (uint64_t)p->softmax, p->seed, (uint64_t)p->balance_classes};
@@ -880,10 +882,11 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     us_buf_printf(&b, "articles=%zu\n", ds->n);
     us_buf_printf(&b, "tasks=%s%s%s\n", cfg->tasks & 1 ? "genre " : "",
                   cfg->tasks & 2 ? "framing " : "", cfg->tasks & 4 ? "techniques" : "");
-    us_buf_printf(&b, "features=bits:%u seed:%u word_n:%u char_n:%u-%u w:%g/%g/%g/%g/%g\n",
+    us_buf_printf(&b, "features=bits:%u seed:%u word_n:%u char_n:%u-%u w:%g/%g/%g/%g/%g%s\n",
                   cfg->feat.bucket_bits, cfg->feat.seed, cfg->feat.word_max_n,
                   cfg->feat.char_min_n, cfg->feat.char_max_n, cfg->feat.w_word,
-                  cfg->feat.w_bigram, cfg->feat.w_char, cfg->feat.w_cue, cfg->feat.w_ctx);
+                  cfg->feat.w_bigram, cfg->feat.w_char, cfg->feat.w_cue, cfg->feat.w_ctx,
+                  cfg->feat.ctx_blocks ? " ctx:blocks" : "");
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
         us_buf_printf(&b, "train.%s=%s epochs:%u lr:%g l2:%g pos_weight:%g balance:%d seed:%llu%s\n",

@@ -13,7 +13,7 @@ fi
 fails=0
 # A|B: the loop is in A, or in B when the compiler did not inline B into A
 # (span decoding's emissions come from us_span_pass_new, shared with span scoring).
-for fns in "us_span_decode|us_span_pass_new" us_qlinear_score us_qlinear_add_rows us_fz_add_tokens; do
+for fns in "us_span_decode|us_span_pass_new" "us_qlinear_score|score_from" us_qlinear_add_rows us_fz_add_tokens; do
     n=0
     for f in ${fns//|/ }; do
         k=$(objdump -d --no-show-raw-insn --disassemble="$f" "$UNSPIN" 2>/dev/null | grep -c prefetch)

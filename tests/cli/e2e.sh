@@ -189,6 +189,25 @@ for a in 0 -1 nan x; do
     "$U" -q train --data "$tmp/data" "${opts[@]}" --lex-alpha "$a" -o "$tmp/x.usm" 2>"$tmp/err"
     [ $? = 2 ] || fail "--lex-alpha $a: exit not 2"
 done
+# --ctx-blocks 1: the neighbours' words as blocks of their own (FCFG version
+# 6, 60 bytes; META and the model id say so), and the model predicts (its
+# fast path against the plain one: test_wordvec); bad values are usage errors
+"$U" -q train --data "$tmp/data" "${opts[@]}" --ctx-blocks 1 --ctx-weight 0.3 -o "$tmp/cb.usm" \
+    2>"$tmp/err" || fail "train --ctx-blocks 1 exited $?: $(cat "$tmp/err")"
+"$U" dump --model "$tmp/cb.usm" >"$tmp/dump-cb.txt"
+grep -q "^ *features=.* w:1/0.7/0.35/1/0.3 ctx:blocks$" "$tmp/dump-cb.txt" &&
+    grep -Eq "^ *FCFG +[0-9]+ +60 " "$tmp/dump-cb.txt" ||
+    fail "--ctx-blocks 1: $(grep -E 'features=|FCFG' "$tmp/dump-cb.txt")"
+[ "$("$U" dump --model "$tmp/a.usm" | grep model_id=)" != "$(grep model_id= "$tmp/dump-cb.txt")" ] ||
+    fail "--ctx-blocks 1: the model id did not change"
+"$U" predict --task techniques --lang en --model "$tmp/cb.usm" "$tmp/data/en/train-articles-subtask-3" \
+    >"$tmp/pred-cb.txt" 2>"$tmp/err" || fail "predict with a --ctx-blocks model exited $?: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/pred-cb.txt")" = 96 ] || fail "predict --ctx-blocks model: $(wc -l <"$tmp/pred-cb.txt") rows"
+for a in "--ctx-blocks 2" "--ctx-blocks x" "--ctx-weight 0" "--ctx-weight 5" "--ctx-weight nan"; do
+    # shellcheck disable=SC2086
+    "$U" -q train --data "$tmp/data" "${opts[@]}" $a -o "$tmp/x.usm" 2>"$tmp/err"
+    [ $? = 2 ] || fail "$a: exit not 2"
+done
 
 # --average: techniques keep the mean of their iterates by default (META says
 # so per task), genre and framing do not; --average 0 turns it off everywhere

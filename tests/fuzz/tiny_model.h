@@ -5,7 +5,8 @@
  * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
  * paths run, a four-word valence lexicon (LEXI) and a span lexicon of 2^10
- * random rows (SLEX, read by the second stage). About 75 KB serialised.
+ * random rows (SLEX, read by the second stage). The default features, so
+ * context blocks (FCFG version 6). About 75 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H

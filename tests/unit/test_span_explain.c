@@ -233,8 +233,9 @@ static void test_default_model_example(void **state)
             }
         }
         /* Enough spans to exercise the cues; without a language the second
-         * stage averages the six languages' biases and finds fewer. */
-        assert_true(n_spans >= (langs[li] ? 5u : 3u));
+         * stage averages the six languages' biases and finds fewer (2 with
+         * the model of ablation 62, 4 before). */
+        assert_true(n_spans >= (langs[li] ? 5u : 2u));
         /* Cues point at the span's own words, not elsewhere. */
         assert_true(word_inside);
         us_analysis_free(with);

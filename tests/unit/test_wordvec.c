@@ -19,15 +19,10 @@ static const char *TEXT =
     "Café society and the naïve voters of Zoë’s town cheered while the cost doubled; "
     "internationalisation-of-everything-at-once 12,500 times over, over and over.\n";
 
-/* A model with random weights: bits 12, the given char_linear, every
- * threshold 0.5 but the frames' (frame_thr). OUT: *mem (the serialised
- * file, kept alive while the model is used). */
-static us_model *random_model(uint32_t char_linear, float frame_thr, void **mem)
+/* The file of a model with random weights and features fc, every threshold
+ * 0.5 but the frames' (frame_thr). OUT: *mem (malloc'd), *len. */
+static void random_model_file(const us_feat_cfg *fc, float frame_thr, void **mem, size_t *len)
 {
-    us_feat_cfg fc;
-    us_feat_cfg_default(&fc);
-    fc.bucket_bits = 12;
-    fc.char_linear = char_linear;
     static us_head_build heads[US_N_TASKS];
     static const uint32_t L[US_N_TASKS] = {US_N_GENRE_LABELS, US_N_FRAME_LABELS,
                                            US_N_TECH_LABELS};
@@ -37,8 +32,8 @@ static us_model *random_model(uint32_t char_linear, float frame_thr, void **mem)
         memset(&heads[t], 0, sizeof heads[t]);
         heads[t].present = 1;
         heads[t].softmax = t == US_TASK_GENRE;
-        assert_int_equal(us_linear_init(&heads[t].lin, 1u << fc.bucket_bits, L[t], &err), US_OK);
-        size_t nw = ((size_t)1 << fc.bucket_bits) * L[t];
+        assert_int_equal(us_linear_init(&heads[t].lin, 1u << fc->bucket_bits, L[t], &err), US_OK);
+        size_t nw = ((size_t)1 << fc->bucket_bits) * L[t];
         for (size_t i = 0; i < nw; i++)
             heads[t].lin.w[i] = (float)((int64_t)(us_splitmix64(&st) >> 40) - (1 << 23)) / (1 << 22);
         for (uint32_t l = 0; l < L[t]; l++) heads[t].lin.b[l] = -0.5f;
@@ -47,13 +42,28 @@ static us_model *random_model(uint32_t char_linear, float frame_thr, void **mem)
                 heads[t].thr[r][l] = t == US_TASK_FRAMING ? frame_thr : 0.5f;
     }
     us_mfw *w = NULL;
-    assert_int_equal(us_model_build(&fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);
-    size_t len = 0;
-    assert_int_equal(us_mfw_to_memory(w, 0, mem, &len, &err), US_OK);
+    assert_int_equal(us_model_build(fc, heads, NULL, NULL, 0, "test=1", &w, &err), US_OK);
+    assert_int_equal(us_mfw_to_memory(w, 0, mem, len, &err), US_OK);
     us_mfw_free(w);
     for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);
+}
+
+/* A loaded random model (random_model_file): bits 12, the given char_linear
+ * and ctx_blocks. OUT: *mem (the file, kept alive while the model is used). */
+static us_model *random_model(uint32_t char_linear, uint32_t ctx_blocks, float frame_thr,
+                              void **mem)
+{
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    fc.bucket_bits = 12;
+    fc.char_linear = char_linear;
+    fc.ctx_blocks = ctx_blocks;
+    size_t len = 0;
+    random_model_file(&fc, frame_thr, mem, &len);
+    us_err err = {0};
     us_model *m = us_model_load_memory(*mem, len, &err);
     assert_non_null(m);
+    assert_int_equal(m->fcfg.ctx_blocks, ctx_blocks);   /* FCFG version 6 round trip */
     return m;
 }
 
@@ -75,10 +85,12 @@ static void plain_probs(const us_model *m, const us_text *t, int task, uint32_t 
     us_fz_fini(&fz);
 }
 
-static void check_against_plain(uint32_t char_linear)
+/* With ctx_blocks, analysis adds each neighbour's block score, computed once
+ * per line, where the plain path scores the paragraph's whole vector. */
+static void check_against_plain(uint32_t char_linear, uint32_t ctx_blocks)
 {
     void *mem = NULL;
-    us_model *m = random_model(char_linear, 0.5f, &mem);
+    us_model *m = random_model(char_linear, ctx_blocks, 0.5f, &mem);
     us_err err = {0};
     us_text t;
     us_text_init(&t);
@@ -124,14 +136,39 @@ static void check_against_plain(uint32_t char_linear)
 static void test_log_model_matches_plain(void **state)
 {
     (void)state;
-    check_against_plain(0);
+    check_against_plain(0, 0);
+    check_against_plain(0, 1);
 }
 
 static void test_linear_model_matches_plain(void **state)
 {
     (void)state;
-    check_against_plain(US_CHAR_LINEAR_ALL);
-    check_against_plain(US_CHAR_LINEAR_PARAS);
+    check_against_plain(US_CHAR_LINEAR_ALL, 0);
+    check_against_plain(US_CHAR_LINEAR_PARAS, 0);
+    check_against_plain(US_CHAR_LINEAR_PARAS, 1);
+}
+
+/* The loader refuses context-block settings it cannot run. */
+static void test_ctx_blocks_checked(void **state)
+{
+    (void)state;
+    struct { uint32_t blocks; float w_ctx; } bad[] = {{2, 0.4f}, {1, 0.0f}, {1, -1.0f},
+                                                       {1, NAN}, {1, 5.0f}};
+    for (size_t i = 0; i < US_ARRAY_LEN(bad); i++) {
+        us_feat_cfg fc;
+        us_feat_cfg_default(&fc);
+        fc.bucket_bits = 10;
+        fc.ctx_blocks = bad[i].blocks;
+        fc.w_ctx = bad[i].w_ctx;
+        void *mem = NULL;
+        size_t len = 0;
+        random_model_file(&fc, 0.5f, &mem, &len);
+        us_err err = {0};
+        assert_null(us_model_load_memory(mem, len, &err));
+        assert_int_equal(err.code, US_EFORMAT);
+        assert_non_null(strstr(err.msg, "invalid feature configuration"));
+        free(mem);
+    }
 }
 
 /* The token cache gives bit-identical vectors, hit or miss. */
@@ -183,7 +220,7 @@ static void test_at_least_one_frame(void **state)
     const float thr[2] = {2.0f, 0.0f};
     for (int v = 0; v < 2; v++) {
         void *mem = NULL;
-        us_model *m = random_model(US_CHAR_LINEAR_PARAS, thr[v], &mem);
+        us_model *m = random_model(US_CHAR_LINEAR_PARAS, 0, thr[v], &mem);
         us_err err = {0};
         us_analyze_opts o = {"en", 0, US_DO_FRAMES};
         us_analysis *a = NULL;
@@ -208,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_log_model_matches_plain),
         cmocka_unit_test(test_linear_model_matches_plain),
         cmocka_unit_test(test_at_least_one_frame),
+        cmocka_unit_test(test_ctx_blocks_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

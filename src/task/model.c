@@ -185,6 +185,13 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
                    US_FEAT_VERSION_CTX);
         goto fail;
     }
+    /* Each version adds a word: 44 bytes in version 3, then 52, 56, 60. */
+    static const size_t fcfg_size[] = {0, 0, 0, 44, 52, 56, 60};
+    _Static_assert(US_ARRAY_LEN(fcfg_size) == US_FEAT_VERSION_CTX + 1, "one size a version");
+    if (n < fcfg_size[fver]) {
+        us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
+        goto fail;
+    }
     m->fcfg.bucket_bits = us_get_u32le(c + 4);
     m->fcfg.seed = us_get_u32le(c + 8);
     m->fcfg.word_max_n = us_get_u32le(c + 12);
@@ -195,36 +202,17 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
     m->fcfg.w_char = us_get_f32le(c + 32);
     m->fcfg.w_cue = us_get_f32le(c + 36);
     m->fcfg.w_ctx = us_get_f32le(c + 40);
-    m->fcfg.char_linear = 0;
-    m->fcfg.lang_words = 0;
-    if (fver >= 4) {
-        if (n < 52) {
-            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
-            goto fail;
-        }
-        m->fcfg.char_linear = us_get_u32le(c + 44);
-        m->fcfg.lang_words = us_get_u32le(c + 48);
-    }
-    m->fcfg.w_lex = 0.0f;
+    m->fcfg.char_linear = fver >= 4 ? us_get_u32le(c + 44) : 0;
+    m->fcfg.lang_words = fver >= 4 ? us_get_u32le(c + 48) : 0;
+    m->fcfg.w_lex = fver >= US_FEAT_VERSION_LEX ? us_get_f32le(c + 52) : 0.0f;
+    m->fcfg.ctx_blocks = fver >= US_FEAT_VERSION_CTX ? us_get_u32le(c + 56) : 0;
     if (fver >= US_FEAT_VERSION_LEX) {
-        if (n < 56) {
-            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
-            goto fail;
-        }
-        m->fcfg.w_lex = us_get_f32le(c + 52);
+        /* Version 5 has a lexicon; version 6 may have none (0). */
         int none = fver >= US_FEAT_VERSION_CTX && m->fcfg.w_lex == 0.0f;
         if (!none && !(m->fcfg.w_lex > 0.0f && m->fcfg.w_lex < 100.0f)) {   /* also catches NaN */
             us_err_set(err, US_EFORMAT, "%s: invalid lexicon weight", name);
             goto fail;
         }
-    }
-    m->fcfg.ctx_blocks = 0;
-    if (fver >= US_FEAT_VERSION_CTX) {
-        if (n < 60) {
-            us_err_set(err, US_EFORMAT, "%s: short FCFG section", name);
-            goto fail;
-        }
-        m->fcfg.ctx_blocks = us_get_u32le(c + 56);
     }
     if (m->fcfg.bucket_bits < 10 || m->fcfg.bucket_bits > 24 || m->fcfg.word_max_n < 1 ||
         m->fcfg.word_max_n > 2 || m->fcfg.char_max_n > 8 || m->fcfg.char_linear > US_CHAR_LINEAR_PARAS ||

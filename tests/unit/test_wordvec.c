@@ -169,6 +169,22 @@ static void test_ctx_blocks_checked(void **state)
         assert_non_null(strstr(err.msg, "invalid feature configuration"));
         free(mem);
     }
+    /* A version-6 FCFG without its last word. */
+    unsigned char cfg[56] = {0};
+    us_put_u32le(cfg, US_FEAT_VERSION_CTX);
+    us_mfw *w = us_mfw_new();
+    us_err err = {0};
+    assert_non_null(w);
+    assert_int_equal(us_mfw_add(w, "META", "test=1\n", 7, &err), US_OK);
+    assert_int_equal(us_mfw_add(w, "FCFG", cfg, sizeof cfg, &err), US_OK);
+    void *mem = NULL;
+    size_t len = 0;
+    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, &err), US_OK);
+    us_mfw_free(w);
+    assert_null(us_model_load_memory(mem, len, &err));
+    assert_int_equal(err.code, US_EFORMAT);
+    assert_non_null(strstr(err.msg, "short FCFG section"));
+    free(mem);
 }
 
 /* The token cache gives bit-identical vectors, hit or miss. */

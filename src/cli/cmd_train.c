@@ -45,7 +45,7 @@ static void usage(FILE *f)
         "                      block normalised on its own, scored once per line\n"
         "                      (default 1; 0: merged into the paragraph's vector)\n"
         "  --ctx-weight X      weight of the neighbouring paragraphs' words (default\n"
-        "                      0.25; models before --ctx-blocks: 0 with 0.4)\n"
+        "                      0.25; --ctx-blocks 0 --ctx-weight 0.4 trains as before)\n"
         "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"

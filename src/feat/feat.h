@@ -51,8 +51,8 @@ void us_fvec_init(us_fvec *v);
 void us_fvec_fini(us_fvec *v);
 /* Copies 'src' into 'dst' (reusing dst's memory). */
 int us_fvec_copy(us_fvec *dst, const us_fvec *src);
-/* Appends the entries of 'src', times 'scale', to 'dst'. */
-int us_fvec_append(us_fvec *dst, const us_fvec *src, float scale);
+/* Appends the entries of 'src' to 'dst'. */
+int us_fvec_append(us_fvec *dst, const us_fvec *src);
 
 /* Namespaces; the numbers are part of the model format (hash seeds). */
 enum {

@@ -62,14 +62,11 @@ int us_fvec_copy(us_fvec *dst, const us_fvec *src)
     return US_OK;
 }
 
-int us_fvec_append(us_fvec *dst, const us_fvec *src, float scale)
+int us_fvec_append(us_fvec *dst, const us_fvec *src)
 {
     int rc = fvec_reserve(dst, (size_t)dst->n + src->n);
     if (rc != US_OK) return rc;
-    for (uint32_t i = 0; i < src->n; i++) {
-        dst->f[dst->n + i].idx = src->f[i].idx;
-        dst->f[dst->n + i].val = src->f[i].val * scale;
-    }
+    if (src->n) memcpy(dst->f + dst->n, src->f, src->n * sizeof *src->f);
     dst->n += src->n;
     return US_OK;
 }

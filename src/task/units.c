@@ -76,7 +76,7 @@ static int context_blocks(us_fz *fz, const us_text *t, uint32_t line)
     for (int j = 0; j < 2; j++) {
         if (k[j] == t->n_lines) continue;
         int rc = us_unit_context(fz, t, k[j], &fz->blk);
-        if (rc == US_OK) rc = us_fvec_append(&fz->ctxv, &fz->blk, 1.0f);
+        if (rc == US_OK) rc = us_fvec_append(&fz->ctxv, &fz->blk);
         if (rc != US_OK) return rc;
     }
     return US_OK;
@@ -113,6 +113,6 @@ int us_unit_paragraph(us_fz *fz, const us_text *t, int lang, uint32_t line, uint
      * names) in fz, as explanations and the character n-gram sink expect. */
     int rc = context_blocks(fz, t, line);
     if (rc == US_OK) rc = us_unit_paragraph_own(fz, t, lang, line, ordinal, 0, out);
-    if (rc == US_OK) rc = us_fvec_append(out, &fz->ctxv, 1.0f);
+    if (rc == US_OK) rc = us_fvec_append(out, &fz->ctxv);
     return rc;
 }

@@ -55,6 +55,19 @@ void *us_realloc(void *p, size_t n)
 
 void us_free(void *p) { free(p); }
 
+int us_grow(void **p, size_t *cap, size_t need, size_t elt)
+{
+    if (need <= *cap) return US_OK;
+    size_t c = *cap ? *cap : 64, bytes;
+    while (c < need) c *= 2;
+    if (us_mul_ok(c, elt, &bytes) != 0) return US_ENOMEM;
+    void *q = us_realloc(*p, bytes);
+    if (!q) return US_ENOMEM;
+    *p = q;
+    *cap = c;
+    return US_OK;
+}
+
 char *us_strndup(const char *s, size_t n)
 {
     char *d = us_malloc(n + 1);

@@ -31,6 +31,9 @@ char *us_strdup(const char *s);
 char *us_strndup(const char *s, size_t n);
 /* Overflow-checked n*size; returns 0 and sets *out on success, -1 on overflow. */
 int us_mul_ok(size_t n, size_t size, size_t *out);
+/* Grows array *p of *cap elements of 'elt' bytes to hold at least 'need'
+ * (amortised doubling from 64). Returns US_OK or US_ENOMEM (*p unchanged). */
+int us_grow(void **p, size_t *cap, size_t need, size_t elt);
 /* Test hook: the 'n'th allocation from now fails (0 disables). */
 void us_alloc_fail_after(long n);
 long us_alloc_count(void);

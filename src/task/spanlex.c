@@ -51,13 +51,7 @@ typedef struct u32s { uint32_t *v; size_t n, cap; } u32s;
 
 static int u32s_push(u32s *a, uint32_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 4096;
-        uint32_t *v = us_realloc(a->v, cap * sizeof *v);
-        if (!v) return US_ENOMEM;
-        a->v = v;
-        a->cap = cap;
-    }
+    if (us_grow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v) != US_OK) return US_ENOMEM;
     a->v[a->n++] = x;
     return US_OK;
 }

@@ -123,21 +123,8 @@ static inline unsigned cls_at(const unsigned char *s, size_t i, size_t end, int3
  * Array growth (amortised doubling; arrays survive across calls)
  * ====================================================================== */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elt)
-{
-    if (need <= *cap) return US_OK;
-    size_t c = *cap ? *cap : 64, bytes;
-    while (c < need) c *= 2;
-    if (us_mul_ok(c, elt, &bytes) != 0) return US_ENOMEM;
-    void *q = us_realloc(*p, bytes);
-    if (!q) return US_ENOMEM;
-    *p = q;
-    *cap = c;
-    return US_OK;
-}
-
 #define GROW(t, arr, capf, need) \
-    grow((void **)&(t)->arr, &(t)->capf, (need), sizeof *(t)->arr)
+    us_grow((void **)&(t)->arr, &(t)->capf, (need), sizeof *(t)->arr)
 
 void us_text_init(us_text *t) { memset(t, 0, sizeof *t); }
 
@@ -272,7 +259,7 @@ static int starts_sentence(const us_text *t, const us_token *k)
 
 static int push_range(us_text *t, us_range **arr, size_t *n, size_t *cap, uint32_t b, uint32_t e)
 {
-    if (grow((void **)arr, cap, *n + 1, sizeof **arr) != US_OK) return US_ENOMEM;
+    if (us_grow((void **)arr, cap, *n + 1, sizeof **arr) != US_OK) return US_ENOMEM;
     us_range *r = &(*arr)[(*n)++];
     r->start_byte = t->toks[b].start_byte;
     r->start_cp = t->toks[b].start_cp;

@@ -622,20 +622,6 @@ static void trainset_fini(trainset *ts)
     memset(ts, 0, sizeof *ts);
 }
 
-/* Grows *p (element size 'es') to hold 'need' elements. */
-static int grow(void **p, size_t *cap, size_t need, size_t es)
-{
-    if (need <= *cap) return US_OK;
-    size_t nc = *cap ? *cap : 256, bytes;
-    while (nc < need) nc *= 2;
-    if (us_mul_ok(nc, es, &bytes) != 0) return US_ENOMEM;
-    void *q = us_realloc(*p, bytes);
-    if (!q) return US_ENOMEM;
-    *p = q;
-    *cap = nc;
-    return US_OK;
-}
-
 /* Adds the paragraphs of one article that carry spans. 'spans' are repaired. */
 static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_span *spans,
                        size_t n_spans, uint32_t bits, uint32_t seed, uint64_t **hbuf,
@@ -651,9 +637,9 @@ static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_s
                 spans[s].end_cp > r->start_cp && spans[s].tech < L_TECH)
                 techs |= 1u << spans[s].tech;
         if (!techs) continue;
-        if (grow((void **)&ts->paras, &ts->cap_paras, ts->n_paras + 1, sizeof *ts->paras) ||
-            grow((void **)&ts->feats, &ts->cap_feats, ts->n_feats + (size_t)n * NF, 4) ||
-            grow((void **)hbuf, hcap, H_PER_TOK * (size_t)n, 8))
+        if (us_grow((void **)&ts->paras, &ts->cap_paras, ts->n_paras + 1, sizeof *ts->paras) ||
+            us_grow((void **)&ts->feats, &ts->cap_feats, ts->n_feats + (size_t)n * NF, 4) ||
+            us_grow((void **)hbuf, hcap, H_PER_TOK * (size_t)n, 8))
             return US_ENOMEM;
         para *pp = &ts->paras[ts->n_paras];
         pp->feat_off = ts->n_feats;
@@ -662,8 +648,8 @@ static int add_article(trainset *ts, const us_text *t, int lang, const us_gold_s
         ts->n_feats += (size_t)n * NF;
         for (uint32_t k = 0; k < L_TECH; k++) {
             if (!(techs >> k & 1u)) continue;
-            if (grow((void **)&ts->insts, &ts->cap_insts, ts->n_insts + 1, sizeof *ts->insts) ||
-                grow((void **)&ts->gold, &ts->cap_gold, ts->n_gold + n, 1))
+            if (us_grow((void **)&ts->insts, &ts->cap_insts, ts->n_insts + 1, sizeof *ts->insts) ||
+                us_grow((void **)&ts->gold, &ts->cap_gold, ts->n_gold + n, 1))
                 return US_ENOMEM;
             uint8_t *g = ts->gold + ts->n_gold;
             memset(g, TAG_O, n);
@@ -755,7 +741,7 @@ int us_span_train(const us_dataset *ds, const uint8_t *art_in, const us_span_cfg
     for (size_t i = 0; i < ds->n; i++) {
         const us_article *ar = &ds->arts[i];
         if ((art_in && !art_in[i]) || !ar->text[US_TASK_TECHNIQUES] || !ar->n_spans) continue;
-        if ((rc = grow((void **)&sp, &sp_cap, ar->n_spans, sizeof *sp)) != US_OK) goto oom;
+        if ((rc = us_grow((void **)&sp, &sp_cap, ar->n_spans, sizeof *sp)) != US_OK) goto oom;
         memcpy(sp, ar->spans, ar->n_spans * sizeof *sp);
         if (cfg->repair) {
             us_span_fix_stats *st = ar->lang >= 0 && ar->lang < US_N_LANGS ? &out->fix[ar->lang]

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <string.h>
 #include "unspin.h"
 
 /* ---- errors ---------------------------------------------------------- */
@@ -50,9 +51,19 @@ typedef struct us_buf {
 void us_buf_init(us_buf *b);
 void us_buf_fini(us_buf *b);
 void us_buf_reset(us_buf *b);                 /* len = 0, keeps memory */
-int us_buf_append(us_buf *b, const void *p, size_t n);
-int us_buf_puts(us_buf *b, const char *s);
-int us_buf_putc(us_buf *b, char c);
+int us_buf_append_slow(us_buf *b, const void *p, size_t n);
+/* Inline while there is room: JSON output makes thousands of small appends
+ * an article, and a literal's strlen folds to a constant. */
+static inline int us_buf_append(us_buf *b, const void *p, size_t n)
+{
+    if (n >= b->cap - b->len || b->oom) return us_buf_append_slow(b, p, n);   /* cap 0: slow */
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return US_OK;
+}
+static inline int us_buf_puts(us_buf *b, const char *s) { return us_buf_append(b, s, strlen(s)); }
+static inline int us_buf_putc(us_buf *b, char c) { return us_buf_append(b, &c, 1); }
 int us_buf_printf(us_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int us_buf_reserve(us_buf *b, size_t extra);
 /* printf("%.4f", v) and printf("%u"), without the printf machinery (JSON

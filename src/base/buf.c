@@ -37,7 +37,7 @@ int us_buf_reserve(us_buf *b, size_t extra)
     return US_OK;
 }
 
-int us_buf_append(us_buf *b, const void *p, size_t n)
+int us_buf_append_slow(us_buf *b, const void *p, size_t n)
 {
     if (us_buf_reserve(b, n) != US_OK) return US_ENOMEM;
     if (n) memcpy(b->data + b->len, p, n);
@@ -46,8 +46,6 @@ int us_buf_append(us_buf *b, const void *p, size_t n)
     return US_OK;
 }
 
-int us_buf_puts(us_buf *b, const char *s) { return us_buf_append(b, s, strlen(s)); }
-int us_buf_putc(us_buf *b, char c) { return us_buf_append(b, &c, 1); }
 
 int us_buf_printf(us_buf *b, const char *fmt, ...)
 {

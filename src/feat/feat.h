@@ -118,6 +118,7 @@ typedef struct us_fz {
     us_buf names;                 /* NUL-separated names, indexed by name offsets */
     us_fvec blk, ctxv;            /* scratch of units.c: a context block, and the blocks */
     uint32_t n_own;               /* entries of the last paragraph before its context blocks */
+    void *rep_mem; size_t cap_rep;   /* scratch of repeats.c, kept from text to text */
     int oom;
 } us_fz;
 
@@ -154,7 +155,14 @@ void us_line_cues(const us_text *t, float *out, size_t stride);
 int us_line_stats(us_fz *fz, const us_text *t, int with_cues, float *out);
 /* The hash of token i's normal form (the word feature's; 0 when the normal
  * form is empty), from the token cache when it can. */
-uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i);
+uint64_t us_fz_word_hash_slow(us_fz *fz, const us_text *t, uint32_t i);
+static inline uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i)
+{
+    /* The token loop keeps the hashes of the words it saw: the repeat
+     * statistics and the span lexicon, which run after it, ask for each. */
+    if (t->gen && fz->ctx_gen == t->gen && fz->word_memo[i]) return fz->word_memo[i];
+    return us_fz_word_hash_slow(fz, t, i);
+}
 /* Adds punctuation, casing and length cues of tokens [a, b). */
 void us_fz_add_cues(us_fz *fz, const us_text *t, uint32_t a, uint32_t b);
 /* Adds 'w' to the feature named prefix+s in namespace 'ns' (for cues.c). */

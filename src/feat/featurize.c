@@ -97,6 +97,7 @@ void us_fz_fini(us_fz *fz)
     us_buf_fini(&fz->names);
     us_fvec_fini(&fz->blk);
     us_fvec_fini(&fz->ctxv);
+    us_free(fz->rep_mem);
     memset(fz, 0, sizeof *fz);
 }
 
@@ -454,11 +455,8 @@ static int tc_ready(us_fz *fz)
     return !fz->explain && (fz->tc || (fz->tc = us_calloc((size_t)1 << TC_BITS, sizeof *fz->tc)));
 }
 
-uint64_t us_fz_word_hash(us_fz *fz, const us_text *t, uint32_t i)
+uint64_t us_fz_word_hash_slow(us_fz *fz, const us_text *t, uint32_t i)
 {
-    /* The token loop keeps the hashes of the words it saw (us_line_repeats
-     * runs after the paragraphs were scored). */
-    if (t->gen && fz->ctx_gen == t->gen && fz->word_memo[i]) return fz->word_memo[i];
     const us_token *tok = &t->toks[i];
     const us_tokfeat *e = tc_ready(fz) ? tc_get(fz, t, tok, tok_key(t, tok)) : NULL;
     if (e) return e->h;

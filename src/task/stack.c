@@ -70,14 +70,20 @@ static void feat_context(const agg *a, const float *row, const float *prev, cons
     f[7] = a->log_n;
 }
 
-/* Features 20 to D_ - 1: x = the paragraph's repeat and cue statistics, as
- * many as the layout reads (NULL: zeros), sp = its span-tagger scores (read
- * only by the span layouts; NULL: none) or span-lexicon scores (the lexicon
- * layout; NULL: zeros), then the bias. */
-static void feat_tail(const float *x, const float *sp, uint32_t k, int D_, double *f)
+/* Features 20 to D_ - 1, in two parts: feat_stats writes the paragraph's
+ * repeat and cue statistics x (as many as the layout reads; NULL: zeros),
+ * the same for every technique, and feat_tail what depends on technique k:
+ * sp = its span-tagger scores (read only by the span layouts; NULL: none) or
+ * span-lexicon scores (the lexicon layout; NULL: zeros), then the bias. */
+static void feat_stats(const float *x, int D_, double *f)
 {
     int n_x = us_stack_n_x((uint32_t)D_);
     for (int j = 0; j < n_x; j++) f[20 + j] = x ? x[j] : 0.0;
+}
+
+static void feat_tail(const float *sp, uint32_t k, int D_, double *f)
+{
+    int n_x = us_stack_n_x((uint32_t)D_);
     if (us_stack_reads_spans((uint32_t)D_)) f[20 + n_x] = sp ? sp[k] : US_SPAN_SCORE_NONE;
     if (us_stack_reads_lex((uint32_t)D_)) {
         f[20 + n_x] = sp ? sp[k] : 0.0;
@@ -99,7 +105,8 @@ static void feat_row(const agg *a, const float *row, const float *prev, const fl
         f[8 + j] = oh;
         f[14 + j] = f[0] * oh;
     }
-    feat_tail(x, sp, k, D_, f);
+    feat_stats(x, D_, f);
+    feat_tail(sp, k, D_, f);
 }
 
 static double row_sum(const float *row, uint32_t L)
@@ -153,12 +160,13 @@ void us_stack_apply_spans(const float *w, uint32_t D_, uint32_t L, int lang, flo
         memcpy(cur, row, L * sizeof *cur);    /* row is overwritten below */
         double own = row_sum(cur, L);
         const float *x = X ? X + i * US_STACK_X : NULL, *sp = S ? S + i * L : NULL;
+        feat_stats(x, (int)D_, f);   /* the same for every technique: once */
         for (uint32_t k = 0; k < L; k++) {
             const float *wk = w + (size_t)k * D_, *pv = i ? prev : NULL;
             double z;
             if (known) {
                 feat_context(&a, cur, pv, next, own, i, k, f);
-                feat_tail(x, sp, k, (int)D_, f);
+                feat_tail(sp, k, (int)D_, f);
             } else {
                 feat_row(&a, cur, pv, next, own, x, sp, i, k, lang, (int)D_, f);
             }

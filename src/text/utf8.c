@@ -152,7 +152,9 @@ size_t us_utf8_cp_count(const char *str, size_t len)
         memcpy(&w, s + i, 8);
         /* continuation bytes: bit 7 set and bit 6 clear */
         uint64_t cont = w & ~(w << 1) & ASCII_MASK;
-        n += 8 - (size_t)__builtin_popcountll(cont);
+        /* one bit per byte: summed by a multiply (popcount is a libgcc
+         * call without -mpopcnt) */
+        n += 8 - (size_t)(((cont >> 7) * 0x0101010101010101ull) >> 56);
     }
     for (; i < len; i++) n += (s[i] & 0xC0) != 0x80;
     return n;

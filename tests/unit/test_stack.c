@@ -404,6 +404,20 @@ static void test_line_repeats(void **state)
     fz.explain = 1;                      /* and without the cache */
     assert_int_equal(us_line_repeats(&fz, &t, again), US_OK);
     assert_memory_equal(st, again, sizeof st);
+    fz.explain = 0;
+    /* The scratch area is kept from text to text: after a longer text with
+     * other counts (budget and nurses repeated), this one's numbers are the
+     * same as on a fresh featurizer. */
+    us_text big;
+    tokenize_into(&big, "Budget nurses budget nurses lies more budget.\n"
+                        "Nurses nurses were there, budget budget and more more lies.\n"
+                        "Again budget, again nurses, again lies and again more.\n", 3);
+    float bigst[3 * US_REPEAT_STATS];
+    assert_int_equal(us_line_repeats(&fz, &big, bigst), US_OK);
+    assert_true(bigst[0] == 1.0f);       /* every counted word is found elsewhere */
+    assert_int_equal(us_line_repeats(&fz, &t, again), US_OK);
+    assert_memory_equal(st, again, sizeof st);
+    us_text_fini(&big);
     us_fz_fini(&fz);
     /* line 1: lies x3, more, about, budget: budget is elsewhere (1 of 6),
      * lies repeats on the line (3 of 6) */

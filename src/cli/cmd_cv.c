@@ -41,7 +41,8 @@ static void usage(FILE *f)
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
         "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
         "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
-        "  --span-bits, --lex-bits, --lex-alpha, --ctx-blocks, --ctx-weight\n"
+        "  --span-bits, --lex-bits, --lex-alpha, --ctx-blocks, --ctx-weight,\n"
+        "  --head-bits\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }
@@ -180,6 +181,7 @@ int cmd_cv(int argc, char **argv)
         {"spans", required_argument, 0, OPT_SPANS},
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"lex-bits", required_argument, 0, OPT_LEX_BITS},
+        {"head-bits", required_argument, 0, OPT_HEAD_BITS},
         {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
         {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},
         {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT},

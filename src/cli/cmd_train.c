@@ -34,6 +34,9 @@ static void usage(FILE *f)
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
         "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 18)\n"
+        "  --head-bits G,F,T   weight rows of the genre, framing and techniques heads:\n"
+        "                      2^G, 2^F, 2^T, capped at the buckets; a head with fewer\n"
+        "                      rows puts several buckets in a row (default 18,16,18)\n"
         "  --lex-alpha X       the span lexicon's smoothing: pseudo-tokens that pull a\n"
         "                      word's rate towards the pooled word's (default 20)\n"
         "  --char-tf MODE      character n-gram counts: log (damped by log(1+x)), linear,\n"
@@ -94,6 +97,22 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 10, 22, &v)) return -1;
         cfg->lex_bits = (uint32_t)v;
         return 0;
+    case OPT_HEAD_BITS: {   /* G,F,T */
+        char part[3][16];
+        const char *p = arg;
+        for (int t = 0; t < US_N_TASKS; t++) {
+            size_t n = strcspn(p, ",");
+            if (n == 0 || n >= sizeof part[t] || (t < US_N_TASKS - 1) != (p[n] == ',')) return -1;
+            memcpy(part[t], p, n);
+            part[t][n] = '\0';
+            p += n + (p[n] == ',');
+        }
+        for (int t = 0; t < US_N_TASKS; t++) {
+            if (cli_parse_uint(part[t], 10, 24, &v)) return -1;
+            cfg->head_bits[t] = (uint32_t)v;
+        }
+        return 0;
+    }
     case OPT_LEX_ALPHA: {
         double d;
         if (cli_parse_real(arg, &d) || !(d > 0 && d <= 10000)) return -1;
@@ -252,6 +271,7 @@ int cmd_train(int argc, char **argv)
         {"spans", required_argument, 0, OPT_SPANS},
         {"span-bits", required_argument, 0, OPT_SPAN_BITS},
         {"lex-bits", required_argument, 0, OPT_LEX_BITS},
+        {"head-bits", required_argument, 0, OPT_HEAD_BITS},
         {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
         {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},
         {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT}, {"help", no_argument, 0, 'h'},

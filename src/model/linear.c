@@ -52,7 +52,7 @@ void us_linear_score(const us_linear *m, const us_fvec *x, float *out)
     uint32_t L = m->n_labels;
     memcpy(out, m->b, L * sizeof *out);
     for (uint32_t i = 0; i < x->n; i++) {
-        const float *row = m->w + (size_t)x->f[i].idx * L;
+        const float *row = m->w + (size_t)(x->f[i].idx >> m->shift) * L;
         float v = x->f[i].val;
         for (uint32_t l = 0; l < L; l++) out[l] += v * row[l];
     }
@@ -66,7 +66,7 @@ uint32_t us_qlinear_stride(uint32_t n_labels)
 
 float us_qlinear_weight(const us_qlinear *m, uint32_t f, uint32_t l)
 {
-    const unsigned char *row = m->rows + (size_t)f * m->stride;
+    const unsigned char *row = m->rows + (size_t)(f >> m->shift) * m->stride;
     float scale;
     memcpy(&scale, row, 4);
     return scale * (float)(int8_t)row[4 + l];
@@ -100,15 +100,15 @@ static inline void row32_add(acc32 *a, const unsigned char *row, __m256 v)
 __attribute__((target("avx2")))
 static void score_row32_avx2(const us_qlinear *m, const us_fvec *x, float *acc)
 {
-    uint32_t n = x->n;
+    uint32_t n = x->n, sh = m->shift;
     acc32 a;
     for (int k = 0; k < 4; k++) a.a[k] = _mm256_loadu_ps(acc + 8 * k);
     for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-        __builtin_prefetch(m->rows + (size_t)x->f[i].idx * 32);
+        __builtin_prefetch(m->rows + (size_t)(x->f[i].idx >> sh) * 32);
     for (uint32_t i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n)
-            __builtin_prefetch(m->rows + (size_t)x->f[i + PREFETCH_AHEAD].idx * 32);
-        uint32_t f = x->f[i].idx;
+            __builtin_prefetch(m->rows + (size_t)(x->f[i + PREFETCH_AHEAD].idx >> sh) * 32);
+        uint32_t f = x->f[i].idx >> sh;
         if (US_NEVER(f >= m->n_buckets)) continue;
         const unsigned char *row = m->rows + (size_t)f * 32;
         float scale;
@@ -127,7 +127,7 @@ static void add_rows32_avx2(const us_qlinear *m, const uint32_t *b, uint32_t n, 
     acc32 a;
     for (int k = 0; k < 4; k++) a.a[k] = _mm256_loadu_ps(acc + 8 * k);
     for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *row = m->rows + (size_t)b[i] * 32;
+        const unsigned char *row = m->rows + (size_t)(b[i] >> m->shift) * 32;
         float scale;
         memcpy(&scale, row, 4);
         row32_add(&a, row, _mm256_set1_ps(scale));
@@ -138,13 +138,13 @@ static void add_rows32_avx2(const us_qlinear *m, const uint32_t *b, uint32_t n, 
 
 void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, float *out)
 {
-    uint32_t L = m->n_labels;
+    uint32_t L = m->n_labels, sh = m->shift;
     for (uint32_t i = 0; i < n; i++)   /* every miss in flight at once */
-        if (b[i] < m->n_buckets) __builtin_prefetch(m->rows + (size_t)b[i] * m->stride);
+        if (b[i] >> sh < m->n_buckets) __builtin_prefetch(m->rows + (size_t)(b[i] >> sh) * m->stride);
 #ifdef HAVE_ROW32_AVX2
     if (m->stride == 32 && us_cpu_avx2()) {
         uint32_t ok = 1;
-        for (uint32_t i = 0; i < n; i++) ok &= b[i] < m->n_buckets;
+        for (uint32_t i = 0; i < n; i++) ok &= b[i] >> sh < m->n_buckets;
         if (ok) {
             float acc[32] = {0};
             memcpy(acc + 4, out, L * sizeof *acc);
@@ -155,8 +155,8 @@ void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, flo
     }
 #endif
     for (uint32_t i = 0; i < n; i++) {
-        if (US_NEVER(b[i] >= m->n_buckets)) continue;
-        const unsigned char *row = m->rows + (size_t)b[i] * m->stride;
+        if (US_NEVER(b[i] >> sh >= m->n_buckets)) continue;
+        const unsigned char *row = m->rows + (size_t)(b[i] >> sh) * m->stride;
         float scale;
         memcpy(&scale, row, 4);
         const int8_t *q = (const int8_t *)(row + 4);
@@ -169,13 +169,13 @@ void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, flo
 __attribute__((always_inline))
 static inline void score_scalar(const us_qlinear *m, const us_fvec *x, float *acc, uint32_t lanes)
 {
-    uint32_t n = x->n;
+    uint32_t n = x->n, sh = m->shift;
     for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-        __builtin_prefetch(m->rows + (size_t)x->f[i].idx * m->stride);
+        __builtin_prefetch(m->rows + (size_t)(x->f[i].idx >> sh) * m->stride);
     for (uint32_t i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n)
-            __builtin_prefetch(m->rows + (size_t)x->f[i + PREFETCH_AHEAD].idx * m->stride);
-        uint32_t f = x->f[i].idx;
+            __builtin_prefetch(m->rows + (size_t)(x->f[i + PREFETCH_AHEAD].idx >> sh) * m->stride);
+        uint32_t f = x->f[i].idx >> sh;
         if (US_NEVER(f >= m->n_buckets)) continue;
         const unsigned char *row = m->rows + (size_t)f * m->stride;
         float scale;
@@ -307,7 +307,7 @@ int us_linear_train(us_linear *m, const us_fvec *X, const uint32_t *Y, const uin
                 if (avg_now) Ub[l] -= step * d;
             }
             for (uint32_t t = 0; t < x->n && n_act; t++) {
-                size_t base = (size_t)x->f[t].idx * L;
+                size_t base = (size_t)(x->f[t].idx >> m->shift) * L;
                 float v = x->f[t].val;
                 float *w = m->w + base, *gs = G + base;
                 for (uint32_t a = 0; a < n_act; a++) {

@@ -19,14 +19,19 @@
 #include "base/base.h"
 #include "feat/feat.h"
 
+/* A head may have fewer weight rows than the features have buckets: feature
+ * f then uses row f >> shift (its bucket's high bits, as if hashed to fewer
+ * buckets), so that one feature vector serves heads of several sizes. */
 typedef struct us_linear {
-    uint32_t n_labels, n_buckets;
+    uint32_t n_labels, n_buckets;   /* n_buckets: weight rows */
+    uint32_t shift;                 /* row of feature f: f >> shift (0 after init) */
     float *w;   /* (n_buckets, n_labels) */
     float *b;   /* (n_labels) */
 } us_linear;
 
 typedef struct us_qlinear {
-    uint32_t n_labels, n_buckets;
+    uint32_t n_labels, n_buckets;   /* n_buckets: weight rows */
+    uint32_t shift;                 /* row of feature f: f >> shift */
     uint32_t stride;              /* bytes per row: us_qlinear_stride(n_labels) */
     const float *b;               /* (n_labels) */
     const unsigned char *rows;    /* (n_buckets, stride), 4-byte aligned */
@@ -35,7 +40,7 @@ typedef struct us_qlinear {
 /* Row size for n_labels: 4 + n_labels rounded up to 8, or to 32 past 16
  * bytes so that a row never straddles two 64-byte cache lines. */
 uint32_t us_qlinear_stride(uint32_t n_labels);
-/* Weight (f, l) of a quantised model, for explanations. */
+/* Weight of feature f for label l in a quantised model, for explanations. */
 float us_qlinear_weight(const us_qlinear *m, uint32_t f, uint32_t l);
 
 typedef struct us_train_params {
@@ -66,8 +71,8 @@ void us_linear_score(const us_linear *m, const us_fvec *x, float *out);
 void us_qlinear_score(const us_qlinear *m, const us_fvec *x, float *out);
 /* The same without the bias: x's share of the logits (a part of an item). */
 void us_qlinear_dot(const us_qlinear *m, const us_fvec *x, float *out);
-/* out[l] += sum over buckets b[0..n) of W[b][l] (the rows of a word's
- * n-grams, for wordvec.c). */
+/* out[l] += sum over feature buckets b[0..n) of their weights for l (the
+ * rows of a word's n-grams, for wordvec.c). */
 void us_qlinear_add_rows(const us_qlinear *m, const uint32_t *b, uint32_t n, float *out);
 /* Logits -> probabilities in place: sigmoid each, or softmax over all. */
 void us_probs(float *z, uint32_t n, int softmax);

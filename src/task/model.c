@@ -241,8 +241,12 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         uint32_t L = n >= 16 ? us_get_u32le(h) : 0, NB = n >= 16 ? us_get_u32le(h + 4) : 0;
         uint32_t sm = n >= 16 ? us_get_u32le(h + 8) : 0;
         size_t want = L <= 32 ? head_rows_off(L) + (size_t)NB * us_qlinear_stride(L) : 0;
-        if (n < 16 || L != us_tax_n_labels((us_task)t) || NB != NB_expected || sm > 1 ||
-            want != n) {
+        /* A head has as many rows as there are buckets, or fewer (a power of
+         * two, at least 2^10): then feature f uses row f >> shift. */
+        uint32_t shift = 0;
+        while (shift < 14 && NB < NB_expected >> shift) shift++;
+        if (n < 16 || L != us_tax_n_labels((us_task)t) || NB != NB_expected >> shift ||
+            NB < 1024 || sm > 1 || want != n) {
             us_err_set(err, US_EFORMAT, "%s: section %s is malformed (%zu bytes)", name,
                        head_ids[t], n);
             goto fail;
@@ -252,6 +256,7 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
         hd->softmax = (int)sm;
         hd->q.n_labels = L;
         hd->q.n_buckets = NB;
+        hd->q.shift = shift;
         hd->q.b = (const float *)(const void *)(h + 16);
         hd->thr = (const float *)(const void *)(h + 16 + 4 * (size_t)L);
         hd->q.stride = us_qlinear_stride(L);

@@ -14,7 +14,9 @@
  *   GENR, FRAM, TECH  one head each (any may be absent):
  *         offset  size        meaning
  *         0       4           n_labels (u32)
- *         4       4           n_buckets (u32, power of two = 1 << bucket_bits)
+ *         4       4           n_buckets (u32): weight rows, 1 << bucket_bits, or a smaller
+ *                             power of two (at least 2^10) when the head shares rows:
+ *                             feature f then uses row f >> (bucket_bits - log2 n_buckets)
  *         8       4           softmax (u32, 0 or 1)
  *         12      4           reserved
  *         16      4*L         bias (f32)

@@ -26,6 +26,10 @@ typedef struct us_train_cfg {
     int stack_cues;          /* the second stage also reads the line cue statistics */
     int stack_lex;           /* ... and the span lexicon (spanlex.h; needs stack_cues,
                                 not with stack_spans) */
+    uint32_t head_bits[US_N_TASKS];   /* weight rows of each head = 2^head_bits when
+                                         smaller than feat.bucket_bits (then feature f
+                                         uses row f >> the difference); 0 = one row a
+                                         bucket. us_train_head_bits() */
     uint32_t lex_bits;       /* the span lexicon's hash buckets = 2^lex_bits */
     double lex_alpha;        /* its smoothing pseudo-tokens (spanlex.h) */
     us_span_cfg span;
@@ -36,6 +40,9 @@ typedef struct us_train_cfg {
 } us_train_cfg;
 
 void us_train_cfg_default(us_train_cfg *cfg);
+/* The weight rows of task t's head, as log2: head_bits[t] capped at the
+ * feature buckets. */
+uint32_t us_train_head_bits(const us_train_cfg *cfg, int t);
 
 /* Feature vectors of every labelled unit of a dataset, computed once. */
 typedef struct us_corpus {

@@ -209,6 +209,37 @@ for a in "--ctx-blocks 2" "--ctx-blocks x" "--ctx-weight 0" "--ctx-weight 5" "--
     [ $? = 2 ] || fail "$a: exit not 2"
 done
 
+# --head-bits: heads with fewer weight rows than buckets (META, the model id,
+# the sections' sizes say so), capped at the buckets; the model predicts
+# (its fast paths against plain scoring: test_wordvec); bad lists are usage
+# errors
+"$U" -q train --data "$tmp/data" "${opts[@]}" --head-bits 12,11,10 -o "$tmp/hb.usm" \
+    2>"$tmp/err" || fail "train --head-bits 12,11,10 exited $?: $(cat "$tmp/err")"
+"$U" dump --model "$tmp/hb.usm" >"$tmp/dump-hb.txt"
+"$U" dump --model "$tmp/a.usm" >"$tmp/dump-a0.txt"
+grep -q "^ *train.framing=.* rows:2^11$" "$tmp/dump-hb.txt" &&
+    grep -q "^ *train.techniques=.* average:1 rows:2^10$" "$tmp/dump-hb.txt" &&
+    ! grep -q "^ *train.genre=.*rows:" "$tmp/dump-hb.txt" &&
+    ! grep -q "rows:" "$tmp/dump-a0.txt" ||
+    fail "--head-bits 12,11,10: $(grep -E 'train\.' "$tmp/dump-hb.txt")"
+size_of() { awk -v s="$2" '$1 == s {print $3}' "$1"; }
+[ $(( $(size_of "$tmp/dump-a0.txt" TECH) - $(size_of "$tmp/dump-hb.txt" TECH) )) = $(( 3072 * 32 )) ] &&
+    [ $(( $(size_of "$tmp/dump-a0.txt" FRAM) - $(size_of "$tmp/dump-hb.txt" FRAM) )) = $(( 2048 * 32 )) ] &&
+    [ "$(size_of "$tmp/dump-a0.txt" GENR)" = "$(size_of "$tmp/dump-hb.txt" GENR)" ] ||
+    fail "--head-bits 12,11,10: sections $(grep -E '^ *(GENR|FRAM|TECH) ' "$tmp/dump-hb.txt")"
+[ "$(grep model_id= "$tmp/dump-a0.txt")" != "$(grep model_id= "$tmp/dump-hb.txt")" ] ||
+    fail "--head-bits: the model id did not change"
+"$U" predict --task techniques --lang en --model "$tmp/hb.usm" "$tmp/data/en/train-articles-subtask-3" \
+    >"$tmp/pred-hb.txt" 2>"$tmp/err" || fail "predict with a --head-bits model exited $?: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/pred-hb.txt")" = 96 ] || fail "predict --head-bits model: $(wc -l <"$tmp/pred-hb.txt") rows"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --head-bits 18,18,18 -o "$tmp/hb18.usm" 2>"$tmp/err" ||
+    fail "train --head-bits 18,18,18 exited $?: $(cat "$tmp/err")"
+cmp -s "$tmp/a.usm" "$tmp/hb18.usm" || fail "--head-bits above --bits: not capped to one row a bucket"
+for a in 12,11 12,11,10,9 9,12,12 12,x,12 ,12,12 12,12,25; do
+    "$U" -q train --data "$tmp/data" "${opts[@]}" --head-bits "$a" -o "$tmp/x.usm" 2>"$tmp/err"
+    [ $? = 2 ] || fail "--head-bits $a: exit not 2"
+done
+
 # --average: techniques keep the mean of their iterates by default (META says
 # so per task), genre and framing do not; --average 0 turns it off everywhere
 "$U" dump --model "$tmp/a.usm" >"$tmp/dump-a.txt"

@@ -1,12 +1,13 @@
 /* tiny_model.h -- a small, deterministic, valid unspin model built in memory.
  *
  * Shared by the fuzz targets (fuzz_mfile, fuzz_analyze, fuzz_batch_line) and the fault-injection
- * unit test. bucket_bits = 10 (the minimum the loader accepts), all three heads
- * and the techniques head's second stage, pseudo-random weights in [-1, 1] and
+ * unit test. bucket_bits = 11, all three heads (framing and techniques with
+ * 2^10 rows, the minimum the loader accepts: two buckets a row, as in the
+ * default model) and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
  * paths run, a four-word valence lexicon (LEXI) and a span lexicon of 2^10
  * random rows (SLEX, read by the second stage). The default features, so
- * context blocks (FCFG version 6). About 75 KB serialised.
+ * context blocks (FCFG version 6). About 104 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -25,7 +26,7 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
     int rc = US_OK;
     uint64_t st = 42;
     us_feat_cfg_default(&cfg);
-    cfg.bucket_bits = 10;
+    cfg.bucket_bits = 11;
     cfg.w_lex = 1.0f;
     memset(heads, 0, sizeof heads);
     static const char LEX[] = "en\tliars\t-3\nen\tgreat\t3\nfr\thonte\t-2\nru\tложь\t-3\n";
@@ -35,11 +36,12 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
     for (int t = 0; t < US_N_TASKS && rc == US_OK; t++) {
         uint32_t L = (uint32_t)us_tax_n_labels((us_task)t);
         us_head_build *h = &heads[t];
-        rc = us_linear_init(&h->lin, 1u << cfg.bucket_bits, L, NULL);
+        uint32_t rows_bits = t == US_TASK_GENRE ? cfg.bucket_bits : 10;
+        rc = us_linear_init(&h->lin, 1u << rows_bits, L, NULL);
         if (rc != US_OK) break;
         h->present = 1;
         h->softmax = t == US_TASK_GENRE;
-        for (size_t i = 0; i < (size_t)L << cfg.bucket_bits; i++)
+        for (size_t i = 0; i < (size_t)L << rows_bits; i++)
             h->lin.w[i] = (float)((int)(us_splitmix64(&st) % 2001) - 1000) / 1000.0f;
         for (uint32_t l = 0; l < L; l++)
             h->lin.b[l] = (float)((int)(us_splitmix64(&st) % 201) - 100) / 100.0f;

@@ -1,7 +1,10 @@
 /* test_linear.c -- the linear trainer's weight averaging against a replay of
- * the same AdaGrad steps written out by hand. */
+ * the same AdaGrad steps written out by hand; heads with fewer rows than
+ * buckets. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "harness.h"
 #include "model/linear.h"
 
@@ -78,11 +81,77 @@ static void test_average_one_epoch(void **state)
     assert_true(w0 == w1 && b0 == b1);
 }
 
+/* A head with shift s (feature f in row f >> s) trains and scores exactly as
+ * a one-row-a-bucket head fed the features f >> s: the rows it shares are
+ * the sums of what the buckets would have learnt in one row. */
+static void test_shift_is_row_sharing(void **state)
+{
+    (void)state;
+    enum { N = 40, F = 6, NB = 64, L = 3 };
+    us_feat fa[N][F], fb[N][F];
+    us_fvec xa[N], xb[N];
+    uint32_t y[N];
+    uint64_t st = 7;
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < F; j++) {
+            uint32_t f = (uint32_t)(us_splitmix64(&st) % NB);
+            float v = (float)(us_splitmix64(&st) % 1000) / 1000.0f;
+            fa[i][j] = (us_feat){f, v};
+            fb[i][j] = (us_feat){f >> 2, v};
+        }
+        xa[i] = (us_fvec){fa[i], F, F};
+        xb[i] = (us_fvec){fb[i], F, F};
+        y[i] = (uint32_t)(us_splitmix64(&st) % 8);
+    }
+    us_train_params p;
+    us_train_params_default(&p);
+    p.epochs = 4;
+    p.average = 1;
+    us_linear a, b;
+    assert_int_equal(us_linear_init(&a, NB >> 2, L, NULL), US_OK);
+    a.shift = 2;
+    assert_int_equal(us_linear_init(&b, NB >> 2, L, NULL), US_OK);
+    assert_int_equal(us_linear_train(&a, xa, y, NULL, N, &p, NULL), US_OK);
+    assert_int_equal(us_linear_train(&b, xb, y, NULL, N, &p, NULL), US_OK);
+    assert_memory_equal(a.w, b.w, (size_t)(NB >> 2) * L * sizeof *a.w);
+    assert_memory_equal(a.b, b.b, L * sizeof *a.b);
+    float za[L], zb[L];
+    us_linear_score(&a, &xa[0], za);
+    us_linear_score(&b, &xb[0], zb);
+    assert_memory_equal(za, zb, sizeof za);
+    /* the quantised form too, and the weight explanations read */
+    uint32_t S = us_qlinear_stride(L);
+    unsigned char *rows = malloc((size_t)(NB >> 2) * S);
+    float bias[L];
+    assert_non_null(rows);
+    us_linear_quantize(&a, bias, rows);
+    us_qlinear qa = {L, NB >> 2, 2, S, bias, rows}, qb = {L, NB >> 2, 0, S, bias, rows};
+    us_qlinear_score(&qa, &xa[1], za);
+    us_qlinear_score(&qb, &xb[1], zb);
+    assert_memory_equal(za, zb, sizeof za);
+    uint32_t bk[F];
+    for (int j = 0; j < F; j++) bk[j] = fa[2][j].idx;
+    memset(za, 0, sizeof za);
+    us_qlinear_add_rows(&qa, bk, F, za);
+    for (int j = 0; j < F; j++) bk[j] = fb[2][j].idx;
+    memset(zb, 0, sizeof zb);
+    us_qlinear_add_rows(&qb, bk, F, zb);
+    assert_memory_equal(za, zb, sizeof za);
+    assert_true(us_qlinear_weight(&qa, 61, 1) == us_qlinear_weight(&qb, 15, 1));
+    int nonzero = 0;
+    for (size_t k = 0; k < (size_t)(NB >> 2) * L; k++) nonzero += a.w[k] != 0;
+    assert_true(nonzero > L * 4);   /* the items did train it */
+    free(rows);
+    us_linear_fini(&a);
+    us_linear_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_average_is_mean_of_iterates),
         cmocka_unit_test(test_average_one_epoch),
+        cmocka_unit_test(test_shift_is_row_sharing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

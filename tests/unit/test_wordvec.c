@@ -20,8 +20,13 @@ static const char *TEXT =
     "internationalisation-of-everything-at-once 12,500 times over, over and over.\n";
 
 /* The file of a model with random weights and features fc, every threshold
- * 0.5 but the frames' (frame_thr). OUT: *mem (malloc'd), *len. */
-static void random_model_file(const us_feat_cfg *fc, float frame_thr, void **mem, size_t *len)
+ * 0.5 but the frames' (frame_thr). The techniques head has 2^-tech_shift as
+ * many rows as buckets (feature f in row f >> tech_shift); with 'expand' it
+ * is stored with one row a bucket instead, row f holding what row
+ * f >> tech_shift holds in the smaller head: the same model written out in
+ * full. OUT: *mem (malloc'd), *len. */
+static void random_model_file_rows(const us_feat_cfg *fc, float frame_thr, uint32_t tech_shift,
+                                   int expand, void **mem, size_t *len)
 {
     static us_head_build heads[US_N_TASKS];
     static const uint32_t L[US_N_TASKS] = {US_N_GENRE_LABELS, US_N_FRAME_LABELS,
@@ -29,13 +34,22 @@ static void random_model_file(const us_feat_cfg *fc, float frame_thr, void **mem
     us_err err = {0};
     uint64_t st = 12345;
     for (int t = 0; t < US_N_TASKS; t++) {
+        uint32_t sh = t == US_TASK_TECHNIQUES ? tech_shift : 0;
+        size_t rows = (size_t)1 << (fc->bucket_bits - sh);
+        size_t nw = rows * L[t];
+        float *w = malloc(nw * sizeof *w);
+        assert_non_null(w);
+        for (size_t i = 0; i < nw; i++)
+            w[i] = (float)((int64_t)(us_splitmix64(&st) >> 40) - (1 << 23)) / (1 << 22);
         memset(&heads[t], 0, sizeof heads[t]);
         heads[t].present = 1;
         heads[t].softmax = t == US_TASK_GENRE;
-        assert_int_equal(us_linear_init(&heads[t].lin, 1u << fc->bucket_bits, L[t], &err), US_OK);
-        size_t nw = ((size_t)1 << fc->bucket_bits) * L[t];
-        for (size_t i = 0; i < nw; i++)
-            heads[t].lin.w[i] = (float)((int64_t)(us_splitmix64(&st) >> 40) - (1 << 23)) / (1 << 22);
+        uint32_t stored = expand ? 0 : sh;
+        assert_int_equal(us_linear_init(&heads[t].lin, 1u << (fc->bucket_bits - stored), L[t], &err),
+                         US_OK);
+        for (size_t f = 0; f < ((size_t)1 << (fc->bucket_bits - stored)); f++)
+            memcpy(heads[t].lin.w + f * L[t], w + (f >> (sh - stored)) * L[t], L[t] * sizeof *w);
+        free(w);
         for (uint32_t l = 0; l < L[t]; l++) heads[t].lin.b[l] = -0.5f;
         for (int r = 0; r < US_THR_ROWS; r++)
             for (uint32_t l = 0; l < L[t]; l++)
@@ -48,10 +62,16 @@ static void random_model_file(const us_feat_cfg *fc, float frame_thr, void **mem
     for (int t = 0; t < US_N_TASKS; t++) us_linear_fini(&heads[t].lin);
 }
 
-/* A loaded random model (random_model_file): bits 12, the given char_linear
- * and ctx_blocks. OUT: *mem (the file, kept alive while the model is used). */
-static us_model *random_model(uint32_t char_linear, uint32_t ctx_blocks, float frame_thr,
-                              void **mem)
+static void random_model_file(const us_feat_cfg *fc, float frame_thr, void **mem, size_t *len)
+{
+    random_model_file_rows(fc, frame_thr, 0, 0, mem, len);
+}
+
+/* A loaded random model (random_model_file_rows): bits 12, the given
+ * char_linear, ctx_blocks and techniques head rows. OUT: *mem (the file, kept
+ * alive while the model is used). */
+static us_model *random_model_rows(uint32_t char_linear, uint32_t ctx_blocks, float frame_thr,
+                                   uint32_t tech_shift, int expand, void **mem)
 {
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);
@@ -59,12 +79,22 @@ static us_model *random_model(uint32_t char_linear, uint32_t ctx_blocks, float f
     fc.char_linear = char_linear;
     fc.ctx_blocks = ctx_blocks;
     size_t len = 0;
-    random_model_file(&fc, frame_thr, mem, &len);
+    random_model_file_rows(&fc, frame_thr, tech_shift, expand, mem, &len);
     us_err err = {0};
     us_model *m = us_model_load_memory(*mem, len, &err);
     assert_non_null(m);
     assert_int_equal(m->fcfg.ctx_blocks, ctx_blocks);   /* FCFG version 6 round trip */
+    uint32_t sh = expand ? 0 : tech_shift;
+    assert_int_equal(m->heads[US_TASK_TECHNIQUES].q.shift, sh);
+    assert_int_equal(m->heads[US_TASK_TECHNIQUES].q.n_buckets, 1u << (12 - sh));
+    assert_int_equal(m->heads[US_TASK_GENRE].q.shift, 0);
     return m;
+}
+
+static us_model *random_model(uint32_t char_linear, uint32_t ctx_blocks, float frame_thr,
+                              void **mem)
+{
+    return random_model_rows(char_linear, ctx_blocks, frame_thr, 0, 0, mem);
 }
 
 /* Logits of a unit scored the plain way: every feature sparse, no cache. */
@@ -87,10 +117,11 @@ static void plain_probs(const us_model *m, const us_text *t, int task, uint32_t 
 
 /* With ctx_blocks, analysis adds each neighbour's block score, computed once
  * per line, where the plain path scores the paragraph's whole vector. */
-static void check_against_plain(uint32_t char_linear, uint32_t ctx_blocks)
+static void check_against_plain_rows(uint32_t char_linear, uint32_t ctx_blocks,
+                                     uint32_t tech_shift)
 {
     void *mem = NULL;
-    us_model *m = random_model(char_linear, ctx_blocks, 0.5f, &mem);
+    us_model *m = random_model_rows(char_linear, ctx_blocks, 0.5f, tech_shift, 0, &mem);
     us_err err = {0};
     us_text t;
     us_text_init(&t);
@@ -133,6 +164,11 @@ static void check_against_plain(uint32_t char_linear, uint32_t ctx_blocks)
     free(mem);
 }
 
+static void check_against_plain(uint32_t char_linear, uint32_t ctx_blocks)
+{
+    check_against_plain_rows(char_linear, ctx_blocks, 0);
+}
+
 static void test_log_model_matches_plain(void **state)
 {
     (void)state;
@@ -146,6 +182,66 @@ static void test_linear_model_matches_plain(void **state)
     check_against_plain(US_CHAR_LINEAR_ALL, 0);
     check_against_plain(US_CHAR_LINEAR_PARAS, 0);
     check_against_plain(US_CHAR_LINEAR_PARAS, 1);
+}
+
+/* A techniques head with fewer rows than buckets: the fast paths (per-word
+ * vectors, context blocks) agree with plain scoring, and the model gives
+ * exactly the answers of the same weights written out one row a bucket. */
+static void test_head_rows_shared(void **state)
+{
+    (void)state;
+    check_against_plain_rows(US_CHAR_LINEAR_PARAS, 1, 1);
+    check_against_plain_rows(0, 0, 2);
+    us_analyze_opts o = {"en", 1, 0};   /* explain, every task */
+    us_err err = {0};
+    for (uint32_t sh = 1; sh <= 2; sh++) {
+        void *mem_s = NULL, *mem_f = NULL;
+        us_model *ms = random_model_rows(US_CHAR_LINEAR_PARAS, 1, 0.5f, sh, 0, &mem_s);
+        us_model *mf = random_model_rows(US_CHAR_LINEAR_PARAS, 1, 0.5f, sh, 1, &mem_f);
+        us_analysis *a = NULL, *b = NULL;
+        assert_int_equal(us_analyze(ms, TEXT, strlen(TEXT), &o, &a, &err), US_OK);
+        assert_int_equal(us_analyze(mf, TEXT, strlen(TEXT), &o, &b, &err), US_OK);
+        assert_int_equal(a->n_paras, b->n_paras);
+        int any = 0;
+        for (size_t i = 0; i < a->n_paras; i++) {
+            assert_memory_equal(a->paras[i].prob, b->paras[i].prob, sizeof a->paras[i].prob);
+            assert_int_equal(a->paras[i].techniques, b->paras[i].techniques);
+            any |= a->paras[i].techniques != 0;
+            if (a->paras[i].cues && b->paras[i].cues)   /* explanations read the rows too */
+                for (int k = 0; k < US_N_TECH_LABELS * US_TOP_CUES; k++)
+                    assert_true(a->paras[i].cues[k].weight == b->paras[i].cues[k].weight);
+        }
+        assert_true(any);
+        us_analysis_free(a);
+        us_analysis_free(b);
+        us_model_free(ms);
+        us_model_free(mf);
+        free(mem_s);
+        free(mem_f);
+    }
+    /* Rows that are not 2^(bits - s), or fewer than 2^10: refused. */
+    static const uint32_t bad_rows[] = {3000, 1u << 13, 1u << 9};
+    for (size_t i = 0; i < US_ARRAY_LEN(bad_rows); i++) {
+        us_feat_cfg fc;
+        us_feat_cfg_default(&fc);
+        fc.bucket_bits = 12;
+        us_head_build h[US_N_TASKS];
+        memset(h, 0, sizeof h);
+        h[US_TASK_TECHNIQUES].present = 1;
+        assert_int_equal(us_linear_init(&h[US_TASK_TECHNIQUES].lin, bad_rows[i], US_N_TECH_LABELS,
+                                        &err), US_OK);
+        us_mfw *w = NULL;
+        void *mem = NULL;
+        size_t len = 0;
+        assert_int_equal(us_model_build(&fc, h, NULL, NULL, 0, "test=1", &w, &err), US_OK);
+        assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, &err), US_OK);
+        us_mfw_free(w);
+        us_linear_fini(&h[US_TASK_TECHNIQUES].lin);
+        assert_null(us_model_load_memory(mem, len, &err));
+        assert_int_equal(err.code, US_EFORMAT);
+        assert_non_null(strstr(err.msg, "section TECH is malformed"));
+        free(mem);
+    }
 }
 
 /* The loader refuses context-block settings it cannot run. */
@@ -262,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_linear_model_matches_plain),
         cmocka_unit_test(test_at_least_one_frame),
         cmocka_unit_test(test_ctx_blocks_checked),
+        cmocka_unit_test(test_head_rows_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

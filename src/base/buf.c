@@ -46,7 +46,6 @@ int us_buf_append_slow(us_buf *b, const void *p, size_t n)
     return US_OK;
 }
 
-
 int us_buf_printf(us_buf *b, const char *fmt, ...)
 {
     /* Format straight into the spare room; only a result that does not fit

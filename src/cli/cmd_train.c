@@ -97,20 +97,20 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         if (cli_parse_uint(arg, 10, 22, &v)) return -1;
         cfg->lex_bits = (uint32_t)v;
         return 0;
-    case OPT_HEAD_BITS: {   /* G,F,T */
-        char part[3][16];
+    case OPT_HEAD_BITS: {   /* G,F,T: one number a task, all valid or none taken */
+        uint32_t hb[US_N_TASKS];
         const char *p = arg;
         for (int t = 0; t < US_N_TASKS; t++) {
+            char part[16];
             size_t n = strcspn(p, ",");
-            if (n == 0 || n >= sizeof part[t] || (t < US_N_TASKS - 1) != (p[n] == ',')) return -1;
-            memcpy(part[t], p, n);
-            part[t][n] = '\0';
+            if (n == 0 || n >= sizeof part || (t < US_N_TASKS - 1) != (p[n] == ',')) return -1;
+            memcpy(part, p, n);
+            part[n] = '\0';
+            if (cli_parse_uint(part, 10, 24, &v)) return -1;
+            hb[t] = (uint32_t)v;
             p += n + (p[n] == ',');
         }
-        for (int t = 0; t < US_N_TASKS; t++) {
-            if (cli_parse_uint(part[t], 10, 24, &v)) return -1;
-            cfg->head_bits[t] = (uint32_t)v;
-        }
+        memcpy(cfg->head_bits, hb, sizeof hb);
         return 0;
     }
     case OPT_LEX_ALPHA: {

@@ -23,7 +23,7 @@
 #define L_TECH US_N_TECHNIQUES
 #define NF 26                 /* features per token, fixed */
 #define MAX_NORM 64           /* bytes of a normalised word kept for hashing */
-#define H_PER_TOK 6           /* uint64 hash scratch per token */
+#define H_PER_TOK 8           /* uint64 hash scratch per token */
 
 enum { TAG_O = 0, TAG_B = 1, TAG_I = 2 };
 /* Viterbi states: O before any B, O after a B, B, I. */
@@ -64,23 +64,47 @@ static uint64_t shape_of(const us_token *tk)
 }
 
 /* Token-local features: the word, its raw form and its four affixes (slots
- * 2, 3 and 12-15 of extract's v[]). Their bucket ids depend only on the
- * token's bytes, the seed and the bits, so a per-thread cache keeps them. */
+ * 2, 3 and 12-15 of extract's v[]), then the word as a neighbour (slots 4-7:
+ * the same hash in four positions) and, for one language at a time, the word
+ * with its language (slot 24). Their bucket ids depend only on the token's
+ * bytes, the seed, the bits (and the language), so a per-thread cache keeps
+ * them. */
 #define N_LOCAL 6
 #define LOCAL_SLOTS (1u << 2 | 1u << 3 | 1u << 12 | 1u << 13 | 1u << 14 | 1u << 15)
+#define N_NB 4                     /* slots 4-7 */
+#define N_TOKB (N_LOCAL + N_NB + 1)  /* per token: local, neighbour, word+language */
+#define TB_NB N_LOCAL
+#define TB_LANG (N_LOCAL + N_NB)
 #define STC_BITS 11
+#define SHAPE_BITS 8               /* shape memo: (1 << SHAPE_BITS) entries */
+#define TRI_BITS 10                /* shape-trigram memo */
 
 typedef struct span_tok {
     uint64_t key;              /* us_raw_key of the raw bytes; 0 = empty */
     uint64_t hw;               /* hash of the normalised word */
-    uint32_t b[N_LOCAL];       /* bucket ids of the token-local slots, in slot order */
+    uint32_t b[N_LOCAL + N_NB];  /* bucket ids of the local and neighbour slots */
+    uint32_t b_lang;           /* slot 24's bucket id for language lang1 - 1 */
+    int16_t lang1;             /* 1 + the language of b_lang */
     uint8_t raw_len;
     char raw[US_RAW_MAX];
 } span_tok;
 
+/* Bucket ids of the values that do not depend on the words: the bias, the
+ * neighbours past the line's ends, positions and quote flags. */
+typedef struct span_consts {
+    uint32_t bias, bos4, bos5, eos6, eos7, bos17, eos18;
+    uint32_t pos20[32], pos21[8], pos22[8], pos23[8], quote25[8];
+} span_consts;
+
+typedef struct shape_memo { uint64_t key; uint32_t b[3]; } shape_memo;  /* key: shape + 1 */
+typedef struct tri_memo { uint64_t key; uint32_t b; } tri_memo;        /* key: triple + 1 */
+
 struct us_span_cache {
     uint64_t s0;
     uint32_t bits;
+    span_consts k;
+    shape_memo shape[1u << SHAPE_BITS];
+    tri_memo tri[1u << TRI_BITS];
     span_tok e[1u << STC_BITS];
 };
 
@@ -93,7 +117,57 @@ static inline uint32_t slot_bucket(uint64_t v, int j, uint64_t s0, uint32_t shif
     return (uint32_t)(mix(v, s0 ^ ((uint64_t)(j + 1) << 32)) >> shift);
 }
 
-/* The normalised word hash of token tk and the bucket ids of its local slots. */
+static const uint64_t BOS = 0x0b05, EOS = 0x0e05;
+
+static void consts_fill(span_consts *k, uint64_t s0, uint32_t shift)
+{
+    k->bias = slot_bucket(1, 0, s0, shift);
+    k->bos4 = slot_bucket(BOS, 4, s0, shift);
+    k->bos5 = slot_bucket(BOS, 5, s0, shift);
+    k->eos6 = slot_bucket(EOS, 6, s0, shift);
+    k->eos7 = slot_bucket(EOS, 7, s0, shift);
+    k->bos17 = slot_bucket(BOS, 17, s0, shift);
+    k->eos18 = slot_bucket(EOS, 18, s0, shift);
+    for (uint64_t v = 0; v < 32; v++) k->pos20[v] = slot_bucket(v, 20, s0, shift);
+    for (uint64_t v = 0; v < 8; v++) {
+        k->pos21[v] = slot_bucket(v, 21, s0, shift);
+        k->pos22[v] = slot_bucket(v, 22, s0, shift);
+        k->pos23[v] = slot_bucket(v, 23, s0, shift);
+        k->quote25[v] = slot_bucket(v, 25, s0, shift);
+    }
+}
+
+/* Slot 16 + x's bucket id (x = 0: the token's shape, 1: as the previous
+ * token's, 2: as the next one's) of shape value v, memoised in c. */
+static inline uint32_t shape_bucket(us_span_cache *c, uint64_t v, int x, uint64_t s0,
+                                    uint32_t shift)
+{
+    if (!c) return slot_bucket(v, 16 + x, s0, shift);
+    shape_memo *m = &c->shape[(v * 0x9E3779B97F4A7C15ull) >> (64 - SHAPE_BITS)];
+    if (m->key != v + 1) {
+        for (int j = 0; j < 3; j++) m->b[j] = slot_bucket(v, 16 + j, s0, shift);
+        m->key = v + 1;
+    }
+    return m->b[x];
+}
+
+/* Slot 19's bucket id: the shapes of the previous token, this one, the next. */
+static inline uint32_t tri_bucket(us_span_cache *c, uint64_t sm1, uint64_t s, uint64_t sp1,
+                                  uint64_t s0, uint32_t shift)
+{
+    if (!c || (sm1 | s | sp1) >> 16)
+        return slot_bucket(mix(mix(sm1, s), sp1), 19, s0, shift);
+    uint64_t key = (sm1 | s << 16 | sp1 << 32) + 1;
+    tri_memo *m = &c->tri[(key * 0x9E3779B97F4A7C15ull) >> (64 - TRI_BITS)];
+    if (m->key != key) {
+        m->b = slot_bucket(mix(mix(sm1, s), sp1), 19, s0, shift);
+        m->key = key;
+    }
+    return m->b;
+}
+
+/* The normalised word hash of token tk and the bucket ids of its local and
+ * neighbour slots (N_LOCAL + N_NB). */
 static void token_local(const us_text *t, const us_token *tk, uint64_t s0, uint32_t shift,
                         uint64_t *hw, uint32_t *loc)
 {
@@ -116,30 +190,45 @@ static void token_local(const us_text *t, const us_token *tk, uint64_t s0, uint3
     }
     for (int j = 0, l = 0; j < NF; j++)
         if (LOCAL_SLOTS >> j & 1u) { loc[l] = slot_bucket(v[l], j, s0, shift); l++; }
+    for (int j = 0; j < N_NB; j++) loc[TB_NB + j] = slot_bucket(*hw, 4 + j, s0, shift);
 }
 
 /* Writes NF bucket ids per token of tokens [a, b) of t into out ((b-a) * NF).
  * 'h' is scratch of H_PER_TOK * (b - a) uint64; 'c' a token cache or NULL.
  * Pure function of the text, the line, lang, bits and seed (shared by
- * training and prediction; the cache changes nothing but the speed). */
+ * training and prediction; the cache changes nothing but the speed). Each
+ * value's bucket id is found once: a word's as itself and as each
+ * neighbour, each adjacent pair's (slots 8-11 are the pairs around the
+ * token), the constants' once per seed. */
 static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t bits,
                     uint32_t seed, uint32_t *out, uint64_t *h, us_span_cache *c)
 {
     uint32_t n = b - a, shift = 64 - bits;
     uint64_t s0 = (uint64_t)seed * 0x9E3779B97F4A7C15ull;
     uint64_t *hw = h, *hs = h + n;                             /* word, shape */
-    uint32_t *loc = (uint32_t *)(void *)(h + 2 * (size_t)n);  /* N_LOCAL per token */
-    if (c && (c->s0 != s0 || c->bits != bits)) {   /* another model: start afresh */
-        memset(c->e, 0, sizeof c->e);
-        c->s0 = s0;
-        c->bits = bits;
+    uint32_t *tb = (uint32_t *)(void *)(h + 2 * (size_t)n);   /* N_TOKB per token */
+    span_consts kl;
+    const span_consts *K = &kl;
+    if (c) {
+        if (c->s0 != s0 || c->bits != bits) {   /* another model (or none yet): start afresh */
+            memset(c->e, 0, sizeof c->e);
+            memset(c->shape, 0, sizeof c->shape);
+            memset(c->tri, 0, sizeof c->tri);
+            consts_fill(&c->k, s0, shift);
+            c->s0 = s0;
+            c->bits = bits;
+        }
+        K = &c->k;
+    } else {
+        consts_fill(&kl, s0, shift);
     }
-    /* First pass: normalised word hashes, shapes and the local slots. */
+    const uint64_t lang1 = (uint64_t)(lang + 1);
+    /* First pass: normalised word hashes, shapes and the per-token slots. */
     for (uint32_t i = 0; i < n; i++) {
         const us_token *tk = &t->toks[a + i];
         const char *raw = t->text + tk->start_byte;
         size_t rl = tk->end_byte - tk->start_byte;
-        uint32_t *li = loc + (size_t)i * N_LOCAL;
+        uint32_t *ti = tb + (size_t)i * N_TOKB;
         hs[i] = shape_of(tk);
         span_tok *e = NULL;
         uint64_t key = 0;
@@ -148,15 +237,23 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
             e = &c->e[key >> (64 - STC_BITS)];
             if (e->key == key && e->raw_len == rl && us_raw_eq(e->raw, raw, rl)) {
                 hw[i] = e->hw;
-                memcpy(li, e->b, sizeof e->b);
+                memcpy(ti, e->b, sizeof e->b);
+                if (e->lang1 != (int16_t)lang1) {
+                    e->b_lang = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
+                    e->lang1 = (int16_t)lang1;
+                }
+                ti[TB_LANG] = e->b_lang;
                 continue;
             }
         }
-        token_local(t, tk, s0, shift, &hw[i], li);
+        token_local(t, tk, s0, shift, &hw[i], ti);
+        ti[TB_LANG] = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
         if (e) {
             e->key = key;
             e->hw = hw[i];
-            memcpy(e->b, li, sizeof e->b);
+            memcpy(e->b, ti, sizeof e->b);
+            e->b_lang = ti[TB_LANG];
+            e->lang1 = (int16_t)lang1;
             e->raw_len = (uint8_t)rl;
             memcpy(e->raw, raw, rl);
         }
@@ -171,7 +268,12 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         }
         si = lo;
     }
-    const uint64_t BOS = 0x0b05, EOS = 0x0e05;
+    const uint32_t b_lang = slot_bucket(lang1, 1, s0, shift);
+    /* Adjacent pairs over the words padded with two BOS and two EOS:
+     * pr[x] is the pair starting at word i - 2 + x. */
+#define WORD(j) ((j) < 0 ? BOS : (j) >= (int64_t)n ? EOS : hw[j])
+    uint64_t pr[4];
+    for (int x = 0; x < 3; x++) pr[x] = mix(WORD(x - 2), WORD(x - 1));
     for (uint32_t i = 0; i < n; i++) {
         const us_token *tk = &t->toks[a + i];
         uint32_t ti = a + i;
@@ -181,45 +283,42 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
             sb = t->sents[si].tok_begin < a ? a : t->sents[si].tok_begin;
             se = t->sents[si].tok_end > b ? b : t->sents[si].tok_end;
         }
-        uint64_t wm2 = i >= 2 ? hw[i - 2] : BOS, wm1 = i >= 1 ? hw[i - 1] : BOS;
-        uint64_t wp1 = i + 1 < n ? hw[i + 1] : EOS, wp2 = i + 2 < n ? hw[i + 2] : EOS;
+        pr[3] = mix(WORD((int64_t)i + 1), WORD((int64_t)i + 2));
+        const uint32_t *tbi = tb + (size_t)i * N_TOKB;
         uint64_t sm1 = i >= 1 ? hs[i - 1] : BOS, sp1 = i + 1 < n ? hs[i + 1] : EOS;
-        uint64_t v[NF];
-        int k = 0;
-        v[k++] = 1;
-        v[k++] = (uint64_t)(lang + 1);
-        v[k++] = 0;   /* local slots 2 and 3: the word and its raw form */
-        v[k++] = 0;
-        v[k++] = wm1;
-        v[k++] = wm2;
-        v[k++] = wp1;
-        v[k++] = wp2;
-        v[k++] = mix(wm1, hw[i]);
-        v[k++] = mix(hw[i], wp1);
-        v[k++] = mix(wm2, wm1);
-        v[k++] = mix(wp1, wp2);
-        for (int j = 0; j < 4; j++) v[k++] = 0;   /* local slots 12-15: the affixes */
-        v[k++] = hs[i];
-        v[k++] = sm1;
-        v[k++] = sp1;
-        v[k++] = mix(mix(sm1, hs[i]), sp1);
-        v[k++] = bucket_of(ti - sb) | (uint64_t)((tk->flags & US_TF_SENT_START) != 0) << 4;
-        v[k++] = bucket_of(se - 1 - ti);
-        v[k++] = bucket_of(i);
-        v[k++] = bucket_of(n - 1 - i);
-        v[k++] = mix(hw[i], (uint64_t)(lang + 1));
-        v[k++] = (uint64_t)(i >= 1 && (t->toks[ti - 1].flags & US_TF_IN_QUOTE)) |
-                 (uint64_t)((tk->flags & US_TF_IN_QUOTE) != 0) << 1 |
-                 (uint64_t)(i + 1 < n && (t->toks[ti + 1].flags & US_TF_IN_QUOTE)) << 2;
-        const uint32_t *li = loc + (size_t)i * N_LOCAL;
-        for (int j = 0; j < NF; j++)
-            out[(size_t)i * NF + (size_t)j] =
-                LOCAL_SLOTS >> j & 1u ? *li++ : slot_bucket(v[j], j, s0, shift);
+        uint32_t *o = out + (size_t)i * NF;
+        o[0] = K->bias;
+        o[1] = b_lang;
+        o[2] = tbi[0];   /* the word and its raw form */
+        o[3] = tbi[1];
+        o[4] = i >= 1 ? tb[(size_t)(i - 1) * N_TOKB + TB_NB] : K->bos4;
+        o[5] = i >= 2 ? tb[(size_t)(i - 2) * N_TOKB + TB_NB + 1] : K->bos5;
+        o[6] = i + 1 < n ? tb[(size_t)(i + 1) * N_TOKB + TB_NB + 2] : K->eos6;
+        o[7] = i + 2 < n ? tb[(size_t)(i + 2) * N_TOKB + TB_NB + 3] : K->eos7;
+        o[8] = slot_bucket(pr[1], 8, s0, shift);    /* previous word, this one */
+        o[9] = slot_bucket(pr[2], 9, s0, shift);    /* this word, the next */
+        o[10] = slot_bucket(pr[0], 10, s0, shift);  /* the two before */
+        o[11] = slot_bucket(pr[3], 11, s0, shift);  /* the two after */
+        for (int j = 0; j < 4; j++) o[12 + j] = tbi[2 + j];   /* the affixes */
+        o[16] = shape_bucket(c, hs[i], 0, s0, shift);
+        o[17] = i >= 1 ? shape_bucket(c, sm1, 1, s0, shift) : K->bos17;
+        o[18] = i + 1 < n ? shape_bucket(c, sp1, 2, s0, shift) : K->eos18;
+        o[19] = tri_bucket(c, sm1, hs[i], sp1, s0, shift);
+        o[20] = K->pos20[bucket_of(ti - sb) | (uint32_t)((tk->flags & US_TF_SENT_START) != 0) << 4];
+        o[21] = K->pos21[bucket_of(se - 1 - ti)];
+        o[22] = K->pos22[bucket_of(i)];
+        o[23] = K->pos23[bucket_of(n - 1 - i)];
+        o[24] = tbi[TB_LANG];
+        o[25] = K->quote25[(uint32_t)(i >= 1 && (t->toks[ti - 1].flags & US_TF_IN_QUOTE)) |
+                           (uint32_t)((tk->flags & US_TF_IN_QUOTE) != 0) << 1 |
+                           (uint32_t)(i + 1 < n && (t->toks[ti + 1].flags & US_TF_IN_QUOTE)) << 2];
+        memmove(pr, pr + 1, 3 * sizeof *pr);
     }
+#undef WORD
 }
 
 _Static_assert(NF == US_SPAN_NF && H_PER_TOK == US_SPAN_H_PER_TOK, "span_explain.h");
-_Static_assert(2 * 8 + N_LOCAL * 4 <= H_PER_TOK * 8, "extract's scratch per token");
+_Static_assert(2 * 8 + N_TOKB * 4 <= H_PER_TOK * 8, "extract's scratch per token");
 
 void us_span_features(const us_span_model *sm, const us_text *t, uint32_t a, uint32_t b,
                       int lang, uint32_t *out, uint64_t *h)

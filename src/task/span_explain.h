@@ -10,7 +10,7 @@
 #include "task/span.h"
 
 #define US_SPAN_NF 26           /* hashed features per token */
-#define US_SPAN_H_PER_TOK 6     /* uint64 hash scratch per token */
+#define US_SPAN_H_PER_TOK 8     /* uint64 hash scratch per token */
 
 /* Bucket ids of the US_SPAN_NF features of every token of [a, b) (the
  * tokens of one line) into out ((b - a) * US_SPAN_NF), exactly as decoding

@@ -414,13 +414,14 @@ static void test_span_scores_match_decoding(void **state)
 }
 
 /* The token cache changes nothing but the speed: a pass with a cold cache,
- * a warm one, and one last filled by a model with another hash seed scores
- * exactly as a pass without a cache. */
+ * a warm one, one in another language (the word-and-language slot is kept
+ * for one language at a time), and one last filled by a model with another
+ * hash seed scores exactly as a pass without a cache. */
 static void test_token_cache_exact(void **state)
 {
     fixture *fx = *state;
-    const char *txt = "Officials said the plans will rise, officials said.\n"
-                      "The plans, the PLANS and the plans again: "
+    const char *txt = "Officials said the zorblax plans will rise, officials said.\n"
+                      "The plans, the PLANS and the quuxor plans again: "
                       "averyveryverylongwordnevercached rise.\n";
     us_text t;
     us_text_init(&t);
@@ -431,19 +432,23 @@ static void test_token_cache_exact(void **state)
     us_span_cache *c = us_span_cache_new();
     assert_non_null(c);
     uint32_t all = (1u << US_N_TECHNIQUES) - 1;
-    const us_span_model *models[] = {&fx->sm, &fx->sm, &other, &fx->sm};
+    const us_span_model *models[] = {&fx->sm, &fx->sm, &fx->sm, &other, &fx->sm};
+    const int langs[] = {1, 1, 3, 1, 1};
     float first[2][US_N_TECHNIQUES], second[US_N_TECHNIQUES];
-    for (size_t r = 0; r < 4; r++)
+    for (size_t r = 0; r < 5; r++)
         for (uint32_t line = 0; line < 2; line++) {
             float want[US_N_TECHNIQUES], got[US_N_TECHNIQUES];
             us_span_pass *w0 = NULL, *w1 = NULL;
-            assert_int_equal(us_span_pass_new(models[r], &t, 1, line, all, NULL, &w0, &err), US_OK);
-            assert_int_equal(us_span_pass_new(models[r], &t, 1, line, all, c, &w1, &err), US_OK);
+            int lang = langs[r];
+            assert_int_equal(us_span_pass_new(models[r], &t, lang, line, all, NULL, &w0, &err),
+                             US_OK);
+            assert_int_equal(us_span_pass_new(models[r], &t, lang, line, all, c, &w1, &err),
+                             US_OK);
             us_span_pass_scores(models[r], w0, want);
             us_span_pass_scores(models[r], w1, got);
             assert_memory_equal(want, got, sizeof want);
             if (r == 0) memcpy(first[line], want, sizeof want);
-            if (r == 2 && line == 1) memcpy(second, want, sizeof want);
+            if (r == 3 && line == 1) memcpy(second, want, sizeof want);
             us_span_pass_free(w0);
             us_span_pass_free(w1);
         }

@@ -78,6 +78,13 @@ typedef struct us_fz_slot {
 } us_fz_slot;
 
 typedef struct us_tokfeat us_tokfeat;   /* per-token cache entry (featurize.c) */
+
+/* A distinct word of one us_fz_add_tokens call over an article (featurize.c). */
+typedef struct us_fz_word {
+    uint64_t h;       /* hash of the normal form */
+    uint32_t count;   /* occurrences so far */
+    uint32_t tok;     /* its first token */
+} us_fz_word;
 #define US_FZ_MEMO_BITS 6
 #define US_FZ_NO_CTX UINT32_MAX   /* ctx_memo: the word has no feature (empty normal form) */
 #define US_FZ_TC_BITS 12      /* token cache: 1 << US_FZ_TC_BITS entries */
@@ -119,6 +126,8 @@ typedef struct us_fz {
     us_fvec blk, ctxv;            /* scratch of units.c: a context block, and the blocks */
     uint32_t n_own;               /* entries of the last paragraph before its context blocks */
     void *rep_mem; size_t cap_rep;   /* scratch of repeats.c, kept from text to text */
+    us_fz_word *words; size_t cap_words; uint32_t n_words;   /* an article's distinct words */
+    uint32_t *word_slot; uint32_t cap_word_slot;   /* their table: 1 + index, 0 = empty */
     int oom;
 } us_fz;
 

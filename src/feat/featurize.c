@@ -98,6 +98,8 @@ void us_fz_fini(us_fz *fz)
     us_fvec_fini(&fz->blk);
     us_fvec_fini(&fz->ctxv);
     us_free(fz->rep_mem);
+    us_free(fz->words);
+    us_free(fz->word_slot);
     memset(fz, 0, sizeof *fz);
 }
 
@@ -490,6 +492,99 @@ static uint32_t *ctx_memo(us_fz *fz, const us_text *t)
     return fz->ctx_memo;
 }
 
+/* ---- an article's words ----------------------------------------------------
+ * An article repeats its words. With damped (not linear) character n-grams
+ * only the sums count, so each distinct word's features (the word, its
+ * valence, the word in its language, its character n-grams) are pushed once,
+ * its count times the weight, instead of once per occurrence: the same sums
+ * up to float rounding, in another order. Bigrams stay per token. */
+
+/* Counts one occurrence of the cached token 'tok', of word hash h. */
+static int words_add(us_fz *fz, const us_text *t, uint64_t h, uint32_t tok)
+{
+    if (((uint64_t)fz->n_words + 1) * 2 > fz->cap_word_slot) {
+        uint32_t cap = fz->cap_word_slot ? fz->cap_word_slot * 2 : 1024;
+        uint32_t *sl = cap ? us_calloc(cap, sizeof *sl) : NULL;
+        if (!sl) return US_ENOMEM;
+        for (uint32_t k = 0; k < fz->n_words; k++) {
+            uint32_t p = (uint32_t)fz->words[k].h & (cap - 1);
+            while (sl[p]) p = (p + 1) & (cap - 1);
+            sl[p] = k + 1;
+        }
+        us_free(fz->word_slot);
+        fz->word_slot = sl;
+        fz->cap_word_slot = cap;
+    }
+    uint32_t mask = fz->cap_word_slot - 1, p = (uint32_t)h & mask;
+    for (; fz->word_slot[p]; p = (p + 1) & mask) {
+        us_fz_word *w = &fz->words[fz->word_slot[p] - 1];
+        if (w->h == h && t->toks[w->tok].kind == t->toks[tok].kind) {
+            w->count++;
+            return US_OK;
+        }
+    }
+    if (us_grow((void **)&fz->words, &fz->cap_words, (size_t)fz->n_words + 1, sizeof *fz->words))
+        return US_ENOMEM;
+    fz->words[fz->n_words] = (us_fz_word){h, 1, tok};
+    fz->word_slot[p] = ++fz->n_words;
+    return US_OK;
+}
+
+/* Pushes a word's own features but its character n-grams: the word (hash h
+ * of its normal form 'norm'), its valence, the word in this language; 'w'
+ * is the word's weight, 'w_lex' the valence's. Named in explain mode. */
+static void push_word(us_fz *fz, const us_token *tok, const char *norm, size_t n, uint64_t h,
+                      float w, float w_lex)
+{
+    char name[MAX_NORM + 8];
+    int k = fz->explain ? snprintf(name, sizeof name, "w:%.*s", (int)n, norm) : 0;
+    push(fz, h, w, fz->explain ? name : NULL, k < 0 ? 0 : (size_t)k);
+    int val = fz->lex && tok->kind == US_TOK_WORD ? us_lex_valence(fz->lex, fz->n_lex, h) : 0;
+    if (val) {
+        k = snprintf(name, sizeof name, "lex:%+d", val);
+        push_idx(fz, fz->lex_bucket[val + 5], w_lex, fz->explain ? name : NULL,
+                 k < 0 ? 0 : (size_t)k);
+    }
+    if (fz->cfg.lang_words) {   /* the word as used in this language */
+        uint64_t hl = mix2(h, (uint64_t)(fz->lang + 2)) ^ ns_seed(fz, US_NS_LANGWORD);
+        k = fz->explain ? snprintf(name, sizeof name, "lw:%.*s", (int)n, norm) : 0;
+        push(fz, hl, w, fz->explain ? name : NULL, k < 0 ? 0 : (size_t)k);
+    }
+}
+
+/* Pushes the counted words' features and empties their table: from the
+ * token cache, or (explain mode, long words) the named way, with the same
+ * values in the same order, so that both give the same vector bit for bit. */
+static void words_flush(us_fz *fz, const us_text *t, float weight)
+{
+    const us_feat_cfg *c = &fz->cfg;
+    uint64_t lseed = ns_seed(fz, US_NS_LANGWORD);
+    uint32_t mask = fz->cap_word_slot - 1;
+    int use_tc = tc_ready(fz);
+    for (uint32_t k = 0; k < fz->n_words; k++) {
+        const us_fz_word *w = &fz->words[k];
+        const us_token *tok = &t->toks[w->tok];
+        float n = (float)w->count, w_tok = weight * c->w_word * n, w_lex = weight * c->w_lex * n;
+        const us_tokfeat *e = use_tc ? tc_get(fz, t, tok, tok_key(t, tok)) : NULL;
+        if (e) {
+            push_idx(fz, e->b_word, w_tok, NULL, 0);
+            if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], w_lex, NULL, 0);
+            if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
+            push_char_buckets(fz, e->b_char, e->n_char, weight * n);
+        } else {
+            char norm[MAX_NORM];
+            size_t len = token_norm(t, tok, norm, sizeof norm);
+            push_word(fz, tok, norm, len, w->h, w_tok, w_lex);
+            if (c->char_min_n && tok->kind == US_TOK_WORD) add_char_ngrams(fz, norm, len, weight * n);
+        }
+        /* Clearing keys that are all cleared leaves the table all zero. */
+        uint32_t p = (uint32_t)w->h & mask;
+        while (fz->word_slot[p] != k + 1) p = (p + 1) & mask;
+        fz->word_slot[p] = 0;
+    }
+    fz->n_words = 0;
+}
+
 /* Context features of tokens [a, b) when every word's bucket is memoised;
  * returns 0 (nothing added) otherwise. */
 static int add_ctx_memoised(us_fz *fz, const us_text *t, const uint32_t *memo, uint32_t a,
@@ -520,6 +615,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     uint64_t ring[RING] = {0};
     int use_tc = tc_ready(fz);
     uint32_t *memo = use_tc ? ctx_memo(fz, t) : NULL;   /* explain mode needs the names */
+    int count_words = !ctx && !fz->lin_active && !fz->char_sink;   /* an article's words */
     uint64_t cseed = ns_seed(fz, US_NS_CTX);
     if (ctx && memo && add_ctx_memoised(fz, t, memo, a, b, w_tok)) return;
     if (use_tc)
@@ -549,6 +645,13 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
             if (memo && tok->kind == US_TOK_WORD) {
                 memo[i] = e->b_ctx + 1;
                 fz->word_memo[i] = e->h;
+            }
+            if (count_words) {
+                if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
+                prev = e->h;
+                have_prev = 1;
+                if (words_add(fz, t, e->h, i) != US_OK) fz->oom = 1;
+                continue;
             }
             push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
             if (ctx) continue;
@@ -583,31 +686,17 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
         uint64_t h = us_hash64_fast(norm, n, wseed);
         if (memo_it) memo[i] = bucket_of(fz, ctx ? h : us_hash64_fast(norm, n, cseed)) + 1;
         if (memo_it && !ctx) fz->word_memo[i] = h;   /* (a ctx pass hashes with another seed) */
-        if (fz->explain) {
-            char name[MAX_NORM + 8];
-            int k = snprintf(name, sizeof name, "%s%.*s", ctx ? "ctx:" : "w:", (int)n, norm);
-            push(fz, h, w_tok, name, k < 0 ? 0 : (size_t)k);
-        } else {
-            push(fz, h, w_tok, NULL, 0);
-        }
-        if (ctx) continue;
-        int val = fz->lex && tok->kind == US_TOK_WORD ? us_lex_valence(fz->lex, fz->n_lex, h) : 0;
-        if (val) {
-            char name[16];
-            int k = snprintf(name, sizeof name, "lex:%+d", val);
-            push_idx(fz, fz->lex_bucket[val + 5], weight * c->w_lex,
-                     fz->explain ? name : NULL, k < 0 ? 0 : (size_t)k);
-        }
-        if (c->lang_words) {   /* the word as used in this language */
-            uint64_t hl = mix2(h, (uint64_t)(fz->lang + 2)) ^ lseed;
+        if (ctx) {
             if (fz->explain) {
                 char name[MAX_NORM + 8];
-                int k = snprintf(name, sizeof name, "lw:%.*s", (int)n, norm);
-                push(fz, hl, w_tok, name, k < 0 ? 0 : (size_t)k);
+                int k = snprintf(name, sizeof name, "ctx:%.*s", (int)n, norm);
+                push(fz, h, w_tok, name, k < 0 ? 0 : (size_t)k);
             } else {
-                push(fz, hl, w_tok, NULL, 0);
+                push(fz, h, w_tok, NULL, 0);
             }
+            continue;
         }
+        if (!count_words) push_word(fz, tok, norm, n, h, w_tok, weight * c->w_lex);
         if (c->word_max_n >= 2 && have_prev) {
             uint64_t hb = mix2(prev, h) ^ bseed;
             if (fz->explain) {
@@ -622,8 +711,13 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
         prev = h;
         have_prev = 1;
         if (fz->explain) { memcpy(prev_name, norm, n); prev_len = n; }
+        if (count_words) {
+            if (words_add(fz, t, h, i) != US_OK) fz->oom = 1;
+            continue;
+        }
         if (c->char_min_n && tok->kind == US_TOK_WORD) add_char_ngrams(fz, norm, n, weight);
     }
+    if (fz->n_words) words_flush(fz, t, weight);
 }
 
 void us_fz_add_flag(us_fz *fz, int ns, const char *name, float weight)

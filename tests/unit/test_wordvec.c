@@ -322,6 +322,55 @@ static void test_token_cache_exact(void **state)
     }
 }
 
+/* An article's words are counted, and each distinct word's features pushed
+ * once with its count: the damped values are those of the counts, for cached
+ * words and for words too long for the cache (30 bytes), named or not. */
+static void test_article_counts_words(void **state)
+{
+    (void)state;
+    static const char *txt = "Plans plans PLANS rise.\n"
+                             "Internationalisationsprogramme and internationalisationsprogramme.\n";
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    us_err err = {0};
+    us_text t;
+    us_text_init(&t);
+    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
+    us_fz cached, named;
+    us_fz_init(&cached, &fc);
+    us_fz_init(&named, &fc);
+    named.explain = 1;
+    us_fvec a, b;
+    us_fvec_init(&a);
+    us_fvec_init(&b);
+    assert_int_equal(us_unit_article(&cached, &t, 0, &a), US_OK);
+    assert_int_equal(us_unit_article(&named, &t, 0, &b), US_OK);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+    static const struct { const char *name; float count, w; } want[] = {
+        {"w:plans", 3, 1.0f}, {"w:rise", 1, 1.0f}, {"c:<pl", 3, 0.35f}, {"c:ise>", 1, 0.35f},
+        {"w:internationalisationsprogramme", 2, 1.0f}, {"c:<int", 2, 0.35f},
+        {"b:plans plans", 2, 0.7f}};
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        int found = 0;
+        char name[96];
+        for (uint32_t i = 0; i < b.n; i++) {
+            us_fz_names_of(&named, b.f[i].idx, name, sizeof name);
+            if (strcmp(name, want[k].name)) continue;
+            found = 1;
+            float raw = b.f[i].val / named.inv_norm;
+            assert_true(fabsf(raw - log1pf(want[k].count * want[k].w)) < 1e-5f);
+        }
+        if (!found) fprintf(stderr, "missing feature %s\n", want[k].name);
+        assert_true(found);
+    }
+    us_fvec_fini(&a);
+    us_fvec_fini(&b);
+    us_fz_fini(&cached);
+    us_fz_fini(&named);
+    us_text_fini(&t);
+}
+
 /* Frames are decided by their thresholds, but never none at all: with
  * thresholds no probability reaches, the article gets its most probable
  * frame alone; with thresholds every probability passes, all fourteen. An
@@ -354,6 +403,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_cache_exact),
+        cmocka_unit_test(test_article_counts_words),
         cmocka_unit_test(test_log_model_matches_plain),
         cmocka_unit_test(test_linear_model_matches_plain),
         cmocka_unit_test(test_at_least_one_frame),

@@ -570,6 +570,9 @@ static void words_flush(us_fz *fz, const us_text *t, float weight)
             push_idx(fz, e->b_word, w_tok, NULL, 0);
             if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], w_lex, NULL, 0);
             if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
+            if (fz->slot)   /* the word's table slots, asked for before they are probed */
+                for (uint32_t j = 0; j < e->n_char; j++)
+                    __builtin_prefetch(&fz->slot[slot_home(e->b_char[j], fz->cap_slot - 1)]);
             push_char_buckets(fz, e->b_char, e->n_char, weight * n);
         } else {
             char norm[MAX_NORM];

@@ -341,36 +341,40 @@ static void viterbi(const float *em, uint32_t n, const float *tr, int force, uin
     d[ST_O1] = NEG;
     d[ST_B] = st[TAG_B] + em[0];
     d[ST_I] = NEG;
+    /* Each step keeps the first best predecessor (strictly greater replaces),
+     * written as selects: the comparisons depend on the data, and branches
+     * on them mispredict about half the time. */
+#define KEEP(cand, state) do { float c_ = (cand); int g_ = c_ > best; \
+        best = g_ ? c_ : best; arg = g_ ? (uint8_t)(state) : arg; } while (0)
     for (uint32_t i = 1; i < n; i++) {
         const float eb = em[2 * i], ei = em[2 * i + 1];
         uint8_t *bk = back + (size_t)i * N_ST;
+        float best;
+        uint8_t arg;
         /* O0 <- O0 */
         nd[ST_O0] = d[ST_O0] + T[TAG_O * 3 + TAG_O];
         bk[ST_O0] = ST_O0;
         /* O1 <- O1, B, I */
-        float best = d[ST_O1] + T[TAG_O * 3 + TAG_O];
-        uint8_t arg = ST_O1;
-        float c = d[ST_B] + T[TAG_B * 3 + TAG_O];
-        if (c > best) { best = c; arg = ST_B; }
-        c = d[ST_I] + T[TAG_I * 3 + TAG_O];
-        if (c > best) { best = c; arg = ST_I; }
+        best = d[ST_O1] + T[TAG_O * 3 + TAG_O];
+        arg = ST_O1;
+        KEEP(d[ST_B] + T[TAG_B * 3 + TAG_O], ST_B);
+        KEEP(d[ST_I] + T[TAG_I * 3 + TAG_O], ST_I);
         nd[ST_O1] = best; bk[ST_O1] = arg;
         /* B <- O0, O1, B, I */
-        best = d[ST_O0] + T[TAG_O * 3 + TAG_B]; arg = ST_O0;
-        c = d[ST_O1] + T[TAG_O * 3 + TAG_B];
-        if (c > best) { best = c; arg = ST_O1; }
-        c = d[ST_B] + T[TAG_B * 3 + TAG_B];
-        if (c > best) { best = c; arg = ST_B; }
-        c = d[ST_I] + T[TAG_I * 3 + TAG_B];
-        if (c > best) { best = c; arg = ST_I; }
+        best = d[ST_O0] + T[TAG_O * 3 + TAG_B];
+        arg = ST_O0;
+        KEEP(d[ST_O1] + T[TAG_O * 3 + TAG_B], ST_O1);
+        KEEP(d[ST_B] + T[TAG_B * 3 + TAG_B], ST_B);
+        KEEP(d[ST_I] + T[TAG_I * 3 + TAG_B], ST_I);
         nd[ST_B] = best + eb; bk[ST_B] = arg;
         /* I <- B, I */
-        best = d[ST_B] + T[TAG_B * 3 + TAG_I]; arg = ST_B;
-        c = d[ST_I] + T[TAG_I * 3 + TAG_I];
-        if (c > best) { best = c; arg = ST_I; }
+        best = d[ST_B] + T[TAG_B * 3 + TAG_I];
+        arg = ST_B;
+        KEEP(d[ST_I] + T[TAG_I * 3 + TAG_I], ST_I);
         nd[ST_I] = best + ei; bk[ST_I] = arg;
         memcpy(d, nd, sizeof d);
     }
+#undef KEEP
     uint8_t s = ST_O1;
     float best = d[ST_O1];
     if (d[ST_B] > best) { best = d[ST_B]; s = ST_B; }

@@ -283,6 +283,44 @@ static void test_ctx_blocks_checked(void **state)
     free(mem);
 }
 
+/* One text featurised twice: with the token cache, and named (explain mode,
+ * which never uses it). */
+typedef struct fz_pair {
+    us_text t;
+    us_fz cached, named;
+    us_fvec a, b;
+} fz_pair;
+
+static void pair_init(fz_pair *p, const us_feat_cfg *fc, const char *txt)
+{
+    us_err err = {0};
+    us_text_init(&p->t);
+    assert_int_equal(us_text_tokenize(&p->t, txt, strlen(txt), &err), US_OK);
+    us_fz_init(&p->cached, fc);
+    us_fz_init(&p->named, fc);
+    p->named.explain = 1;
+    us_fvec_init(&p->a);
+    us_fvec_init(&p->b);
+}
+
+/* Both featurise the article (a, b), bit for bit alike. */
+static void pair_article(fz_pair *p, int lang)
+{
+    assert_int_equal(us_unit_article(&p->cached, &p->t, lang, &p->a), US_OK);
+    assert_int_equal(us_unit_article(&p->named, &p->t, lang, &p->b), US_OK);
+    assert_int_equal(p->a.n, p->b.n);
+    assert_memory_equal(p->a.f, p->b.f, p->a.n * sizeof *p->a.f);
+}
+
+static void pair_fini(fz_pair *p)
+{
+    us_fvec_fini(&p->a);
+    us_fvec_fini(&p->b);
+    us_fz_fini(&p->cached);
+    us_fz_fini(&p->named);
+    us_text_fini(&p->t);
+}
+
 /* The token cache gives bit-identical vectors, hit or miss. */
 static void test_token_cache_exact(void **state)
 {
@@ -291,34 +329,18 @@ static void test_token_cache_exact(void **state)
         us_feat_cfg fc;
         us_feat_cfg_default(&fc);
         fc.char_linear = lin;
-        us_err err = {0};
-        us_text t;
-        us_text_init(&t);
-        assert_int_equal(us_text_tokenize(&t, TEXT, strlen(TEXT), &err), US_OK);
-        us_fz cached, named;
-        us_fz_init(&cached, &fc);
-        us_fz_init(&named, &fc);
-        named.explain = 1;
-        us_fvec a, b;
-        us_fvec_init(&a);
-        us_fvec_init(&b);
+        fz_pair p;
+        pair_init(&p, &fc, TEXT);
         for (int pass = 0; pass < 2; pass++)
-            for (uint32_t l = 0; l < t.n_lines; l++) {
-                if (!us_line_nonempty(&t, l)) continue;
-                assert_int_equal(us_unit_paragraph(&cached, &t, 1, l, l, &a), US_OK);
-                assert_int_equal(us_unit_paragraph(&named, &t, 1, l, l, &b), US_OK);
-                assert_int_equal(a.n, b.n);
-                assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+            for (uint32_t l = 0; l < p.t.n_lines; l++) {
+                if (!us_line_nonempty(&p.t, l)) continue;
+                assert_int_equal(us_unit_paragraph(&p.cached, &p.t, 1, l, l, &p.a), US_OK);
+                assert_int_equal(us_unit_paragraph(&p.named, &p.t, 1, l, l, &p.b), US_OK);
+                assert_int_equal(p.a.n, p.b.n);
+                assert_memory_equal(p.a.f, p.b.f, p.a.n * sizeof *p.a.f);
             }
-        assert_int_equal(us_unit_article(&cached, &t, 1, &a), US_OK);
-        assert_int_equal(us_unit_article(&named, &t, 1, &b), US_OK);
-        assert_int_equal(a.n, b.n);
-        assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
-        us_fvec_fini(&a);
-        us_fvec_fini(&b);
-        us_fz_fini(&cached);
-        us_fz_fini(&named);
-        us_text_fini(&t);
+        pair_article(&p, 1);
+        pair_fini(&p);
     }
 }
 
@@ -328,25 +350,12 @@ static void test_token_cache_exact(void **state)
 static void test_article_counts_words(void **state)
 {
     (void)state;
-    static const char *txt = "Plans plans PLANS rise.\n"
-                             "Internationalisationsprogramme and internationalisationsprogramme.\n";
     us_feat_cfg fc;
     us_feat_cfg_default(&fc);
-    us_err err = {0};
-    us_text t;
-    us_text_init(&t);
-    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
-    us_fz cached, named;
-    us_fz_init(&cached, &fc);
-    us_fz_init(&named, &fc);
-    named.explain = 1;
-    us_fvec a, b;
-    us_fvec_init(&a);
-    us_fvec_init(&b);
-    assert_int_equal(us_unit_article(&cached, &t, 0, &a), US_OK);
-    assert_int_equal(us_unit_article(&named, &t, 0, &b), US_OK);
-    assert_int_equal(a.n, b.n);
-    assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+    fz_pair p;
+    pair_init(&p, &fc, "Plans plans PLANS rise.\n"
+                       "Internationalisationsprogramme and internationalisationsprogramme.\n");
+    pair_article(&p, 0);
     static const struct { const char *name; float count, w; } want[] = {
         {"w:plans", 3, 1.0f}, {"w:rise", 1, 1.0f}, {"c:<pl", 3, 0.35f}, {"c:ise>", 1, 0.35f},
         {"w:internationalisationsprogramme", 2, 1.0f}, {"c:<int", 2, 0.35f},
@@ -354,21 +363,17 @@ static void test_article_counts_words(void **state)
     for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
         int found = 0;
         char name[96];
-        for (uint32_t i = 0; i < b.n; i++) {
-            us_fz_names_of(&named, b.f[i].idx, name, sizeof name);
+        for (uint32_t i = 0; i < p.b.n; i++) {
+            us_fz_names_of(&p.named, p.b.f[i].idx, name, sizeof name);
             if (strcmp(name, want[k].name)) continue;
             found = 1;
-            float raw = b.f[i].val / named.inv_norm;
+            float raw = p.b.f[i].val / p.named.inv_norm;
             assert_true(fabsf(raw - log1pf(want[k].count * want[k].w)) < 1e-5f);
         }
         if (!found) fprintf(stderr, "missing feature %s\n", want[k].name);
         assert_true(found);
     }
-    us_fvec_fini(&a);
-    us_fvec_fini(&b);
-    us_fz_fini(&cached);
-    us_fz_fini(&named);
-    us_text_fini(&t);
+    pair_fini(&p);
 }
 
 /* Frames are decided by their thresholds, but never none at all: with

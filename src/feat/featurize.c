@@ -499,7 +499,7 @@ static uint32_t *ctx_memo(us_fz *fz, const us_text *t)
  * its count times the weight, instead of once per occurrence: the same sums
  * up to float rounding, in another order. Bigrams stay per token. */
 
-/* Counts one occurrence of the cached token 'tok', of word hash h. */
+/* Counts one occurrence of token 'tok', whose word hash is h. */
 static int words_add(us_fz *fz, const us_text *t, uint64_t h, uint32_t tok)
 {
     if (((uint64_t)fz->n_words + 1) * 2 > fz->cap_word_slot) {

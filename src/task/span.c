@@ -228,7 +228,7 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         const us_token *tk = &t->toks[a + i];
         const char *raw = t->text + tk->start_byte;
         size_t rl = tk->end_byte - tk->start_byte;
-        uint32_t *ti = tb + (size_t)i * N_TOKB;
+        uint32_t *slots = tb + (size_t)i * N_TOKB;
         hs[i] = shape_of(tk);
         span_tok *e = NULL;
         uint64_t key = 0;
@@ -237,22 +237,22 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
             e = &c->e[key >> (64 - STC_BITS)];
             if (e->key == key && e->raw_len == rl && us_raw_eq(e->raw, raw, rl)) {
                 hw[i] = e->hw;
-                memcpy(ti, e->b, sizeof e->b);
+                memcpy(slots, e->b, sizeof e->b);
                 if (e->lang1 != (int16_t)lang1) {
                     e->b_lang = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
                     e->lang1 = (int16_t)lang1;
                 }
-                ti[TB_LANG] = e->b_lang;
+                slots[TB_LANG] = e->b_lang;
                 continue;
             }
         }
-        token_local(t, tk, s0, shift, &hw[i], ti);
-        ti[TB_LANG] = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
+        token_local(t, tk, s0, shift, &hw[i], slots);
+        slots[TB_LANG] = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
         if (e) {
             e->key = key;
             e->hw = hw[i];
-            memcpy(e->b, ti, sizeof e->b);
-            e->b_lang = ti[TB_LANG];
+            memcpy(e->b, slots, sizeof e->b);
+            e->b_lang = slots[TB_LANG];
             e->lang1 = (int16_t)lang1;
             e->raw_len = (uint8_t)rl;
             memcpy(e->raw, raw, rl);

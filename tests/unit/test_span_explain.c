@@ -20,6 +20,58 @@ static void lower(char *s)
     for (; *s; s++) *s = (char)tolower((unsigned char)*s);
 }
 
+/* ---- the feature definition ------------------------------------------------ */
+
+/* The span tagger's weights are indexed by these bucket ids, so the shipped
+ * model is only right while they stay what it was trained with. FNV-1a of
+ * every bucket id of a fixed text, as the implementation that trained
+ * d9e30af1ff0b0292 computes them (and the one before it, at b25234e, did: the
+ * rewrite of 2026-11-27 kept them); a change here needs a new model. */
+static void test_feature_definition_pinned(void **state)
+{
+    (void)state;
+    static const char *txt =
+        "\"Trojan horses\", he said: the EU's statement is a ridiculous farce!\n"
+        "\n"
+        "Two different, high-ranking intel sources. Claims 12,500 times over?\n"
+        "«Миротворцы» ОДКБ — zażółć gęślą jaźń 😀 "
+        "internationalisationsprogrammeinternationalisationsprogrammeinternational.\n"
+        "Alone\n";
+    us_text t;
+    us_text_init(&t);
+    us_err err = {0};
+    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
+    us_span_model sm;
+    memset(&sm, 0, sizeof sm);
+    sm.present = 1;
+    uint64_t fnv = 0xcbf29ce484222325ull;
+    for (uint32_t bits = 12; bits <= 17; bits += 5)
+        for (int lang = -1; lang < 3; lang++) {
+            sm.bucket_bits = bits;
+            sm.seed = 23463u + (uint32_t)lang;
+            for (uint32_t l = 0; l < t.n_lines; l++) {
+                uint32_t a = t.lines[l].tok_begin, b = t.lines[l].tok_end;
+                if (a == b) continue;
+                uint32_t *f = malloc((size_t)(b - a) * US_SPAN_NF * sizeof *f);
+                uint64_t *h = malloc((size_t)(b - a) * US_SPAN_H_PER_TOK * sizeof *h);
+                assert_non_null(f);
+                assert_non_null(h);
+                us_span_features(&sm, &t, a, b, lang, f, h);
+                for (size_t k = 0; k < (size_t)(b - a) * US_SPAN_NF; k++)
+                    for (int byte = 0; byte < 4; byte++) {
+                        fnv ^= (f[k] >> (8 * byte)) & 0xffu;
+                        fnv *= 0x100000001b3ull;
+                    }
+                free(f);
+                free(h);
+            }
+        }
+    us_text_fini(&t);
+    if (fnv != 0x6c9bd37045788d65ull)
+        fail_msg("span feature fingerprint %016llx: the features changed; retrain the model",
+                 (unsigned long long)fnv);
+}
+
 /* ---- names and hashes ------------------------------------------------------ */
 
 typedef struct seen {
@@ -335,6 +387,7 @@ static void test_cue_word_is_a_cue(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_feature_definition_pinned),
         cmocka_unit_test(test_names_match_hashes),
         cmocka_unit_test(test_default_model_example),
         cmocka_unit_test(test_cue_word_is_a_cue),

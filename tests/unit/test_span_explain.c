@@ -20,6 +20,17 @@ static void lower(char *s)
     for (; *s; s++) *s = (char)tolower((unsigned char)*s);
 }
 
+/* Tokenises txt into t and leaves sm a present tagger with no weights (the
+ * features need only its bits and seed). */
+static void text_and_tagger(us_text *t, const char *txt, us_span_model *sm)
+{
+    us_text_init(t);
+    us_err err = {0};
+    assert_int_equal(us_text_tokenize(t, txt, strlen(txt), &err), US_OK);
+    memset(sm, 0, sizeof *sm);
+    sm->present = 1;
+}
+
 /* ---- the feature definition ------------------------------------------------ */
 
 /* The span tagger's weights are indexed by these bucket ids, so the shipped
@@ -38,12 +49,8 @@ static void test_feature_definition_pinned(void **state)
         "internationalisationsprogrammeinternationalisationsprogrammeinternational.\n"
         "Alone\n";
     us_text t;
-    us_text_init(&t);
-    us_err err = {0};
-    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
     us_span_model sm;
-    memset(&sm, 0, sizeof sm);
-    sm.present = 1;
+    text_and_tagger(&t, txt, &sm);
     uint64_t fnv = 0xcbf29ce484222325ull;
     for (uint32_t bits = 12; bits <= 17; bits += 5)
         for (int lang = -1; lang < 3; lang++) {
@@ -105,12 +112,8 @@ static void test_names_match_hashes(void **state)
     char *txt = malloc(cap);
     snprintf(txt, cap, "%s\n%s\n%s", ex, ml, extra);
     us_text t;
-    us_text_init(&t);
-    us_err err = {0};
-    assert_int_equal(us_text_tokenize(&t, txt, strlen(txt), &err), US_OK);
     us_span_model sm;
-    memset(&sm, 0, sizeof sm);
-    sm.present = 1;
+    text_and_tagger(&t, txt, &sm);
     sm.bucket_bits = 32;
     sm.seed = 0x5ba7;
     seen *all = calloc(t.n_toks * US_SPAN_NF, sizeof *all);
@@ -161,6 +164,7 @@ static void test_names_match_hashes(void **state)
 
     /* Spot check: the token "farce" in "a "ridiculous farce", but". */
     const char *line = "Mayor called it a \"ridiculous farce\", but the farce is here.";
+    us_err err = {0};
     assert_int_equal(us_text_tokenize(&t, line, strlen(line), &err), US_OK);
     uint32_t a = t.lines[0].tok_begin, b = t.lines[0].tok_end, fi = b;
     for (uint32_t i = a; i < b; i++)

@@ -376,6 +376,57 @@ static void test_article_counts_words(void **state)
     pair_fini(&p);
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* FNV-1a of a vector's bucket ids, sorted (the values carry float rounding
+ * that may differ between builds; which buckets a text fills does not). */
+static uint64_t fvec_fingerprint(const us_fvec *v, uint64_t fnv)
+{
+    uint32_t *ids = malloc((v->n ? v->n : 1) * sizeof *ids);
+    assert_non_null(ids);
+    for (uint32_t i = 0; i < v->n; i++) ids[i] = v->f[i].idx;
+    qsort(ids, v->n, sizeof *ids, cmp_u32);
+    for (uint32_t i = 0; i < v->n; i++)
+        for (int byte = 0; byte < 4; byte++) {
+            fnv ^= (ids[i] >> (8 * byte)) & 0xffu;
+            fnv *= 0x100000001b3ull;
+        }
+    free(ids);
+    return fnv;
+}
+
+/* The heads' weights are indexed by these bucket ids, so the shipped model is
+ * only right while they stay what it was trained with: a hash of the buckets
+ * of TEXT as an article and as each paragraph (with its context blocks), in
+ * two languages, as the code that trained d9e30af1ff0b0292 computes them (and
+ * the code before the article word counts of 2026-11-27, at b25234e, did). */
+static void test_feature_definition_pinned(void **state)
+{
+    (void)state;
+    us_feat_cfg fc;
+    us_feat_cfg_default(&fc);
+    fz_pair p;
+    pair_init(&p, &fc, TEXT);
+    uint64_t fnv = 0xcbf29ce484222325ull;
+    for (int lang = 0; lang < 2; lang++) {
+        pair_article(&p, lang);
+        fnv = fvec_fingerprint(&p.a, fnv);
+        for (uint32_t l = 0; l < p.t.n_lines; l++) {
+            if (!us_line_nonempty(&p.t, l)) continue;
+            assert_int_equal(us_unit_paragraph(&p.cached, &p.t, lang, l, l, &p.a), US_OK);
+            fnv = fvec_fingerprint(&p.a, fnv);
+        }
+    }
+    pair_fini(&p);
+    if (fnv != 0x8f76145d1b109d93ull)
+        fail_msg("feature fingerprint %016llx: the features changed; retrain the model",
+                 (unsigned long long)fnv);
+}
+
 /* Frames are decided by their thresholds, but never none at all: with
  * thresholds no probability reaches, the article gets its most probable
  * frame alone; with thresholds every probability passes, all fourteen. An
@@ -409,6 +460,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_cache_exact),
         cmocka_unit_test(test_article_counts_words),
+        cmocka_unit_test(test_feature_definition_pinned),
         cmocka_unit_test(test_log_model_matches_plain),
         cmocka_unit_test(test_linear_model_matches_plain),
         cmocka_unit_test(test_at_least_one_frame),

@@ -552,13 +552,32 @@ static void push_word(us_fz *fz, const us_token *tok, const char *norm, size_t n
     }
 }
 
+/* push_word from a token cache entry (unnamed: explain mode has no cache). */
+static inline void push_word_cached(us_fz *fz, const us_tokfeat *e, float w, float w_lex)
+{
+    push_idx(fz, e->b_word, w, NULL, 0);
+    if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], w_lex, NULL, 0);
+    if (fz->cfg.lang_words)
+        push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ ns_seed(fz, US_NS_LANGWORD), w, NULL, 0);
+}
+
+/* The character n-grams of a cached word, 'wt' the unit weight; their table
+ * slots are asked for before they are probed. */
+static inline void push_chars_cached(us_fz *fz, const us_tokfeat *e, float wt)
+{
+    uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
+    if (fz->slot)
+        for (uint32_t j = 0; j < e->n_char; j++)
+            __builtin_prefetch(&fz->slot[slot_home(e->b_char[j] | lin, fz->cap_slot - 1)]);
+    push_char_buckets(fz, e->b_char, e->n_char, wt);
+}
+
 /* Pushes the counted words' features and empties their table: from the
  * token cache, or (explain mode, long words) the named way, with the same
  * values in the same order, so that both give the same vector bit for bit. */
 static void words_flush(us_fz *fz, const us_text *t, float weight)
 {
     const us_feat_cfg *c = &fz->cfg;
-    uint64_t lseed = ns_seed(fz, US_NS_LANGWORD);
     uint32_t mask = fz->cap_word_slot - 1;
     int use_tc = tc_ready(fz);
     for (uint32_t k = 0; k < fz->n_words; k++) {
@@ -567,13 +586,8 @@ static void words_flush(us_fz *fz, const us_text *t, float weight)
         float n = (float)w->count, w_tok = weight * c->w_word * n, w_lex = weight * c->w_lex * n;
         const us_tokfeat *e = use_tc ? tc_get(fz, t, tok, tok_key(t, tok)) : NULL;
         if (e) {
-            push_idx(fz, e->b_word, w_tok, NULL, 0);
-            if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], w_lex, NULL, 0);
-            if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
-            if (fz->slot)   /* the word's table slots, asked for before they are probed */
-                for (uint32_t j = 0; j < e->n_char; j++)
-                    __builtin_prefetch(&fz->slot[slot_home(e->b_char[j], fz->cap_slot - 1)]);
-            push_char_buckets(fz, e->b_char, e->n_char, weight * n);
+            push_word_cached(fz, e, w_tok, w_lex);
+            push_chars_cached(fz, e, weight * n);
         } else {
             char norm[MAX_NORM];
             size_t len = token_norm(t, tok, norm, sizeof norm);
@@ -608,7 +622,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
     uint64_t prev = 0;
     int have_prev = 0;
     uint64_t wseed = ns_seed(fz, ctx ? US_NS_CTX : US_NS_WORD);
-    uint64_t bseed = ns_seed(fz, US_NS_BIGRAM), lseed = ns_seed(fz, US_NS_LANGWORD);
+    uint64_t bseed = ns_seed(fz, US_NS_BIGRAM);
     float w_tok = weight * (ctx ? c->w_ctx : c->w_word), w_bi = weight * c->w_bigram;
     char prev_name[MAX_NORM];
     size_t prev_len = 0;
@@ -649,20 +663,18 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                 memo[i] = e->b_ctx + 1;
                 fz->word_memo[i] = e->h;
             }
-            if (count_words) {
-                if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
-                prev = e->h;
-                have_prev = 1;
-                if (words_add(fz, t, e->h, i) != US_OK) fz->oom = 1;
+            if (ctx) {
+                push_idx(fz, e->b_ctx, w_tok, NULL, 0);
                 continue;
             }
-            push_idx(fz, ctx ? e->b_ctx : e->b_word, w_tok, NULL, 0);
-            if (ctx) continue;
-            if (e->lex) push_idx(fz, fz->lex_bucket[e->lex + 5], weight * c->w_lex, NULL, 0);
-            if (c->lang_words) push(fz, mix2(e->h, (uint64_t)(fz->lang + 2)) ^ lseed, w_tok, NULL, 0);
+            if (!count_words) push_word_cached(fz, e, w_tok, weight * c->w_lex);
             if (c->word_max_n >= 2 && have_prev) push(fz, mix2(prev, e->h) ^ bseed, w_bi, NULL, 0);
             prev = e->h;
             have_prev = 1;
+            if (count_words) {
+                if (words_add(fz, t, e->h, i) != US_OK) fz->oom = 1;
+                continue;
+            }
             if (!e->n_char) continue;
             if (fz->char_sink) {   /* linear n-grams scored per word by the caller */
                 fz->lin_w2 += (double)e->n_char * ((double)weight * weight);
@@ -671,13 +683,7 @@ void us_fz_add_tokens(us_fz *fz, const us_text *t, uint32_t a, uint32_t b, float
                     fz->oom = 1;
                 continue;
             }
-            uint32_t lin = fz->lin_active ? US_FZ_LIN : 0;
-            if (fz->slot) {   /* the word's table slots, asked for before they are probed */
-                uint32_t mask = fz->cap_slot - 1;
-                for (uint32_t j = 0; j < e->n_char; j++)
-                    __builtin_prefetch(&fz->slot[slot_home(e->b_char[j] | lin, mask)]);
-            }
-            push_char_buckets(fz, e->b_char, e->n_char, weight);
+            push_chars_cached(fz, e, weight);
             continue;
         }
         size_t n = token_norm(t, tok, norm, sizeof norm);

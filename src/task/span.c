@@ -84,7 +84,7 @@ typedef struct span_tok {
     uint64_t hw;               /* hash of the normalised word */
     uint32_t b[N_LOCAL + N_NB];  /* bucket ids of the local and neighbour slots */
     uint32_t b_lang;           /* slot 24's bucket id for language lang1 - 1 */
-    int16_t lang1;             /* 1 + the language of b_lang */
+    int16_t lang1;             /* 1 + the language of b_lang, -1 = none yet */
     uint8_t raw_len;
     char raw[US_RAW_MAX];
 } span_tok;
@@ -231,31 +231,36 @@ static void extract(const us_text *t, uint32_t a, uint32_t b, int lang, uint32_t
         uint32_t *slots = tb + (size_t)i * N_TOKB;
         hs[i] = shape_of(tk);
         span_tok *e = NULL;
-        uint64_t key = 0;
+        int hit = 0;
         if (c && rl <= US_RAW_MAX) {
-            key = us_raw_key(raw, rl, 0);
+            uint64_t key = us_raw_key(raw, rl, 0);
             e = &c->e[key >> (64 - STC_BITS)];
-            if (e->key == key && e->raw_len == rl && us_raw_eq(e->raw, raw, rl)) {
-                hw[i] = e->hw;
-                memcpy(slots, e->b, sizeof e->b);
-                if (e->lang1 != (int16_t)lang1) {
-                    e->b_lang = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
-                    e->lang1 = (int16_t)lang1;
-                }
-                slots[TB_LANG] = e->b_lang;
-                continue;
+            hit = e->key == key && e->raw_len == rl && us_raw_eq(e->raw, raw, rl);
+            if (!hit) {   /* refilled below; no language yet */
+                e->key = key;
+                e->lang1 = -1;
             }
         }
-        token_local(t, tk, s0, shift, &hw[i], slots);
-        slots[TB_LANG] = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
-        if (e) {
-            e->key = key;
-            e->hw = hw[i];
-            memcpy(e->b, slots, sizeof e->b);
-            e->b_lang = slots[TB_LANG];
-            e->lang1 = (int16_t)lang1;
-            e->raw_len = (uint8_t)rl;
-            memcpy(e->raw, raw, rl);
+        if (hit) {
+            hw[i] = e->hw;
+            memcpy(slots, e->b, sizeof e->b);
+        } else {
+            token_local(t, tk, s0, shift, &hw[i], slots);
+            if (e) {
+                e->hw = hw[i];
+                memcpy(e->b, slots, sizeof e->b);
+                e->raw_len = (uint8_t)rl;
+                memcpy(e->raw, raw, rl);
+            }
+        }
+        if (e && e->lang1 == (int16_t)lang1) {
+            slots[TB_LANG] = e->b_lang;
+        } else {
+            slots[TB_LANG] = slot_bucket(mix(hw[i], lang1), 24, s0, shift);
+            if (e) {
+                e->b_lang = slots[TB_LANG];
+                e->lang1 = (int16_t)lang1;
+            }
         }
     }
     /* Sentence of the first token: sentences are sorted and never cross lines. */

@@ -352,8 +352,8 @@ def cuestats(s):
         elif q: inq += 1
     return [math.log(1 + s.count('?')), math.log(1 + s.count('!')), inq / c,
             sum(ch.isdigit() for ch in s) / c, caps / n, allc / n, sum(map(len, ws)) / n / 10]
-base = []; rep = []; cuef = []; spanf = []; Y = []; F = []; L = []
-for r in rows:
+base = []; rep = []; cuef = []; spanf = []; Y = []; F = []; L = []; ART = []
+for ai, r in enumerate(rows):
     # same text reading as tools/oof-stack-repeats.py (universal newlines)
     text = open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt", encoding='utf-8', errors='replace').read()
     lines = text.split('\n')
@@ -381,7 +381,19 @@ for r in rows:
         spanf.append([p['span_scores'][k] if 'span_scores' in p else 0.0 for k in techs])
         cuef.append(cuestats(line))
         Y.append([int(k in p['gold']) for k in techs] if 'gold' in p else [-1] * K)
-        F.append(r['fold']); L.append(r['lang'])
+        F.append(r['fold']); L.append(r['lang']); ART.append(ai)
+ART = np.array(ART)
+def neighbours(X):
+    """liteart: each paragraph's previous and next paragraph's lexicon score and the max over the article's others."""
+    out = np.zeros((len(X), 3, X.shape[1]))
+    for a in np.unique(ART):
+        ix = np.where(ART == a)[0]; S = X[ix]; n = len(ix)
+        for j in range(n):
+            if j > 0: out[ix[j], 0] = S[j - 1]
+            if j + 1 < n: out[ix[j], 1] = S[j + 1]
+            if n > 1: out[ix[j], 2] = np.delete(S, j, 0).max(0)
+    return out
+NB = {}
 base = np.array(base); rep = np.array(rep); cuef = np.array(cuef); spanf = np.array(spanf)
 Y = np.array(Y); F = np.array(F); L = np.array(L)
 assert (F == P_fold).all() and len(F) == NP
@@ -418,6 +430,7 @@ SPECS = {   # variant -> list of (key mode, aggregate) lite inputs, and whether 
     'liteb2': ([(KEYS, 'max'), ('bg', 'max')], False),
     'litelr': ([('lr', 'max')], False), 'litepar': ([('par', 'max')], False), 'litespan': ([(KEYS, 'max')], True),
     'litelrspan': ([('lr', 'max')], True),
+    'liteart': ([(KEYS, 'max')], False),
 }
 def feats(idx, k, variant, of):
     lite, sp = SPECS[variant]
@@ -426,6 +439,10 @@ def feats(idx, k, variant, of):
     for m, a in lite:
         X = lite_feature(m, a)
         b.append(X[of if NESTED else 0][idx][:, k:k + 1])
+        if variant == 'liteart':
+            key = (m, a, of if NESTED else 0)
+            if key not in NB: NB[key] = neighbours(X[of if NESTED else 0])
+            b.append(NB[key][idx, :, k])
     return np.hstack(b)
 
 def run(variant):

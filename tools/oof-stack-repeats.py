@@ -77,6 +77,20 @@ embf=[]
 # ($SPAN_FLOOR, default 0.05, US_STACK_SPAN_FLOOR)
 FLOOR=float(os.environ.get('SPAN_FLOOR','0.05'))
 gate_n=[0,0]; gate_c=[0,0]
+def ngr(ws,n): return [tuple(ws[j:j+n]) for j in range(len(ws)-n+1)]
+def phrstats(lines,i):
+    """phrases of line i repeated: shares of its word 2-, 3- and 4-grams on another line, of its 3-grams twice on it."""
+    out=[]
+    W=[[w.lower() for w in re.findall(r'\w+',ln)] for ln in lines]
+    for n in (2,3,4):
+        mine=ngr(W[i],n)
+        if not mine: out.append(0.0); continue
+        other=set(g for j,ws in enumerate(W) if j!=i for g in ngr(ws,n))
+        out.append(sum(g in other for g in mine)/len(mine))
+    m3=ngr(W[i],3); c3=collections.Counter(m3)
+    out.append(sum(1 for g in m3 if c3[g]>=2)/max(len(m3),1))
+    return out
+phrf=[]
 base=[];rep=[];lexf=[];cuef=[];spanf=[];spang=[];Y=[];F=[];L=[];cooc=[];artm=[];genf=[]
 for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
@@ -111,6 +125,7 @@ for r in rows:
         gate_n[0]+=1; gate_n[1]+=passed
         gate_c[0]+=ln_; gate_c[1]+=ln_ if passed else 0
         if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
+        if 'phr' in sys.argv[3:]: phrf.append(phrstats(lines,p['line']-1) if p['line']-1 < len(lines) else [0.0]*4)
         cuef.append(cuestats(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])
@@ -120,7 +135,7 @@ for r in rows:
         if 'gold' in p: Y.append([int(k in p['gold']) for k in techs])
         else: Y.append([-1]*K)
         F.append(r['fold']); L.append(r['lang'])
-embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); cuef=np.array(cuef); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
+phrf=np.array(phrf); embf=np.array(embf); base=np.array(base); rep=np.array(rep); cooc=np.array(cooc); artm=np.array(artm); genf=np.array(genf); lexf=np.array(lexf); cuef=np.array(cuef); spanf=np.array(spanf); spang=np.array(spang); Y=np.array(Y); F=np.array(F); L=np.array(L)
 keep=Y[:,0]>=0
 if 'spang' in sys.argv[3:]:
     print('spang floor %.2f: tagger pass on %.1f%% of paragraphs, %.1f%% of their characters'
@@ -136,6 +151,7 @@ def feats(idx,k,variant):
     if variant=='gbrep': b=np.hstack([b, rep[idx]])
     if variant=='lex': b=np.hstack([b, rep[idx], lexf[idx]])
     if variant=='cue': b=np.hstack([b, rep[idx], cuef[idx]])
+    if variant=='phr': b=np.hstack([b, rep[idx], cuef[idx], phrf[idx]])
     if variant=='span': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1]])
     if variant=='spang': b=np.hstack([b, rep[idx], spang[idx][:,k:k+1]])
     if variant=='span2': b=np.hstack([b, rep[idx], spanf[idx][:,k:k+1], np.maximum(spanf[idx][:,k:k+1],0)])

@@ -54,6 +54,8 @@ training folds). All variants below include `cue`, the shipped configuration:
   litepar   control: lite with every token labelled by its paragraph's gold
             techniques instead of the spans (no span supervision)
   litespan  cue + span_scores + lite
+  liteart   lite + the lite score of the previous and the next paragraph and its
+            maximum over the article's other paragraphs (prototype P16)
 (liteb2, litel, litelr and litemw were written but not measured in P14: time.)
 
 Results (P14, raw bench/results/ablation/P14-oof-stack-lite.txt), pooled / en:

@@ -28,7 +28,9 @@ tagger's best forced span of the technique in the paragraph, `span_scores` of
 first stage gives the technique 0.05 or more, else -3: what a cheaper tagger pass would
 see; $SPAN_FLOOR sets another floor, and the share of paragraphs the tagger
 would then run on is printed: prototype P10), emb (rep + the paragraph's mean word vector from tools/ppmi-vectors.py, file in
-$EMB_VECTORS, default /tmp/emb/vec.pkl: prototype P8; 15 minutes). About 3 minutes each (cooc 10).
+$EMB_VECTORS, default /tmp/emb/vec.pkl: prototype P8; 15 minutes), phr (cue + the
+shares of the paragraph's word 2-, 3- and 4-grams found on another line and of its
+3-grams found twice on it: prototype P15). About 3 minutes each (cooc 10).
 """
 import json, re, math, numpy as np, collections, sys
 from sklearn.linear_model import LogisticRegression

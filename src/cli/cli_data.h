@@ -27,6 +27,31 @@ enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT
        OPT_LEXICON, OPT_LEX_WEIGHT, OPT_STACK_SPANS, OPT_AVERAGE, OPT_SPAN_BITS,
        OPT_STACK_CUES, OPT_STACK_LEX, OPT_LEX_BITS, OPT_LEX_ALPHA, OPT_CTX_BLOCKS, OPT_CTX_WEIGHT,
        OPT_HEAD_BITS, OPT_FIRST_FREE };
+/* Their getopt_long entries, one list for both commands' tables. */
+#define CLI_TRAIN_LONG_OPTIONS                                                                   \
+    {"data", required_argument, 0, OPT_DATA}, {"langs", required_argument, 0, OPT_LANGS},        \
+    {"task", required_argument, 0, OPT_TASK}, {"seed", required_argument, 0, OPT_SEED},           \
+    {"threads", required_argument, 0, OPT_THREADS}, {"bits", required_argument, 0, OPT_BITS},     \
+    {"epochs", required_argument, 0, OPT_EPOCHS},                                                 \
+    {"inner-folds", required_argument, 0, OPT_INNER},                                             \
+    {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF}, \
+    {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},         \
+    {"lang-words", required_argument, 0, OPT_LANG_WORDS},                                         \
+    {"char-min", required_argument, 0, OPT_CHAR_MIN},                                             \
+    {"stack", required_argument, 0, OPT_STACK},                                                   \
+    {"stack-spans", required_argument, 0, OPT_STACK_SPANS},                                       \
+    {"stack-cues", required_argument, 0, OPT_STACK_CUES},                                         \
+    {"stack-lex", required_argument, 0, OPT_STACK_LEX},                                           \
+    {"average", required_argument, 0, OPT_AVERAGE},                                               \
+    {"lexicon", required_argument, 0, OPT_LEXICON},                                               \
+    {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},                                         \
+    {"spans", required_argument, 0, OPT_SPANS},                                                   \
+    {"span-bits", required_argument, 0, OPT_SPAN_BITS},                                           \
+    {"lex-bits", required_argument, 0, OPT_LEX_BITS},                                             \
+    {"head-bits", required_argument, 0, OPT_HEAD_BITS},                                           \
+    {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},                                           \
+    {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},                                         \
+    {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT}
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg);
 /* After the options: checks their combinations and loads the --lexicon file
  * 'path' (may be NULL) into cfg for the featurizer's seed. Returns EXIT_OK, or

@@ -3,15 +3,17 @@
  * A debugging and golden-test view of the text layer: one token per line,
  * tab-separated, in the order LINE start_cp end_cp start_byte end_byte KIND
  * FLAGS text norm. LINE is 1-based; ranges are [start, end). */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli/input.h"
 #include "text/text.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: unspin tokenize [--utf8=strict|replace] [FILE|-]\n"
+            "usage: unspin tokenize [--utf8 strict|replace] [FILE|-]\n"
             "\n"
             "Prints one token per line, tab-separated:\n"
             "  LINE start_cp end_cp start_byte end_byte KIND FLAGS text norm\n"
@@ -21,9 +23,9 @@ static void usage(FILE *f)
             "normalised form used for features (NFC + case folding).\n"
             "\n"
             "options:\n"
-            "  --utf8=strict    invalid UTF-8 is an error naming the byte offset (default)\n"
-            "  --utf8=replace   replace invalid sequences by U+FFFD; offsets then refer to\n"
-            "                   the repaired text\n"
+            "  --utf8 strict    invalid UTF-8 is an error naming the byte offset (default)\n"
+            "  --utf8 replace   replace invalid sequences by U+FFFD; offsets then refer to\n"
+            "                   the repaired text (also written --utf8=replace)\n"
             "  -h, --help       this help\n"
             "Reads stdin when FILE is '-' or missing.\n");
 }
@@ -57,24 +59,27 @@ static void put_flags(FILE *f, unsigned flags)
 
 int cmd_tokenize(int argc, char **argv)
 {
-    const char *path = NULL;
-    int replace = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return EXIT_OK; }
-        else if (!strcmp(a, "--utf8=strict")) replace = 0;
-        else if (!strcmp(a, "--utf8=replace")) replace = 1;
-        else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("unknown option '%s'", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (path) {
-            cli_error("only one input file is allowed");
-            return EXIT_USAGE;
-        } else {
-            path = a;
+    static const struct option opts[] = {
+        {"utf8", required_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int replace = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': {
+            int policy = cli_parse_utf8_policy(optarg);
+            if (policy < 0) return EXIT_USAGE;
+            replace = policy == CLI_UTF8_REPLACE;
+            break;
+        }
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (argc - optind > 1) {
+        cli_error("only one input file is allowed");
+        return EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : NULL;
     if (!path) path = "-";
 
     us_err err = {0};

@@ -253,29 +253,8 @@ void cli_train_cfg_fini(us_train_cfg *cfg)
 int cmd_train(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, 0, OPT_DATA}, {"langs", required_argument, 0, OPT_LANGS},
-        {"task", required_argument, 0, OPT_TASK}, {"output", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
-        {"bits", required_argument, 0, OPT_BITS}, {"epochs", required_argument, 0, OPT_EPOCHS},
-        {"inner-folds", required_argument, 0, OPT_INNER},
-        {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF},
-        {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},
-        {"lang-words", required_argument, 0, OPT_LANG_WORDS},
-        {"char-min", required_argument, 0, OPT_CHAR_MIN},
-        {"stack", required_argument, 0, OPT_STACK},
-        {"stack-spans", required_argument, 0, OPT_STACK_SPANS},
-        {"stack-cues", required_argument, 0, OPT_STACK_CUES},
-        {"stack-lex", required_argument, 0, OPT_STACK_LEX},
-        {"average", required_argument, 0, OPT_AVERAGE},
-        {"lexicon", required_argument, 0, OPT_LEXICON},
-        {"lex-weight", required_argument, 0, OPT_LEX_WEIGHT},
-        {"spans", required_argument, 0, OPT_SPANS},
-        {"span-bits", required_argument, 0, OPT_SPAN_BITS},
-        {"lex-bits", required_argument, 0, OPT_LEX_BITS},
-        {"head-bits", required_argument, 0, OPT_HEAD_BITS},
-        {"lex-alpha", required_argument, 0, OPT_LEX_ALPHA},
-        {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},
-        {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT}, {"help", no_argument, 0, 'h'},
+        CLI_TRAIN_LONG_OPTIONS, {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *langs = NULL, *out = "unspin.usm", *lexicon = NULL;
     us_train_cfg cfg;

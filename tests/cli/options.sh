@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# options.sh -- every long option that `unspin CMD --help` names is one CMD
+# accepts: given a junk value ("x"), the command may reject the value, the file
+# or the missing --data, but getopt must not call the option unrecognized.
+# (train and cv build their tables from one shared list; tokenize once had a
+# hand parser that took only --utf8=VALUE.) No command may hang on it either.
+# Run from the repository root by tests/run.sh; $UNSPIN is the binary.
+set -u
+UNSPIN=${UNSPIN:-build/unspin}
+case $UNSPIN in /*) ;; */*) [ -e "$UNSPIN" ] && UNSPIN=$PWD/$UNSPIN ;; esac
+fails=0
+checked=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*"; fails=$((fails+1)); }
+
+"$UNSPIN" --help >"$tmp/top" 2>&1 || { echo "FAIL: $UNSPIN --help exited $?"; exit 1; }
+awk '/^commands:/ {on=1; next} on && /^[[:space:]]*$/ {exit} on {print $1}' "$tmp/top" >"$tmp/cmds"
+[ -s "$tmp/cmds" ] || { echo "FAIL: no commands in '$UNSPIN --help'"; exit 1; }
+
+cd "$tmp"   # junk values name files: keep them out of the tree
+while read -r cmd; do
+    "$UNSPIN" "$cmd" --help >"help-$cmd" 2>&1 || { fail "'$cmd --help' exited $?"; continue; }
+    while read -r opt; do
+        [ "$opt" = --help ] && continue
+        checked=$((checked+1))
+        # serve with a junk --host or --model fails before listening; the
+        # timeout only guards against a command that would wait for input.
+        timeout 20 "$UNSPIN" "$cmd" "$opt" x </dev/null >/dev/null 2>"err"
+        rc=$?
+        [ "$rc" -eq 124 ] && { fail "'$cmd $opt x' did not finish in 20 s"; continue; }
+        if grep -qiE "unrecognized option|unknown option|invalid option" "err"; then
+            fail "'$cmd --help' names $opt, but '$cmd' does not accept it: $(head -1 err)"
+        fi
+    done < <(grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' "help-$cmd" | sort -u)
+done <"$tmp/cmds"
+
+# The check can fail: an option no command has must be reported as unknown.
+"$UNSPIN" train --no-such-option x </dev/null >/dev/null 2>"err"
+grep -qiE "unrecognized option|unknown option" "err" || fail "a bogus option is not reported as unrecognized: $(head -1 err)"
+
+if [ "$fails" -gt 0 ]; then echo "options.sh: $fails failure(s) of $checked"; exit 1; fi
+echo "options.sh: ok ($checked long options accepted by their commands)"

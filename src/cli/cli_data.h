@@ -26,7 +26,7 @@ enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT
        OPT_INNER, OPT_SPAN_ITEMS, OPT_IDF, OPT_SPANS, OPT_L2, OPT_CHAR_TF, OPT_LANG_WORDS, OPT_CHAR_MIN, OPT_STACK,
        OPT_LEXICON, OPT_LEX_WEIGHT, OPT_STACK_SPANS, OPT_AVERAGE, OPT_SPAN_BITS,
        OPT_STACK_CUES, OPT_STACK_LEX, OPT_LEX_BITS, OPT_LEX_ALPHA, OPT_CTX_BLOCKS, OPT_CTX_WEIGHT,
-       OPT_HEAD_BITS, OPT_FIRST_FREE };
+       OPT_HEAD_BITS, OPT_LR, OPT_FIRST_FREE };
 /* Their getopt_long entries, one list for both commands' tables. */
 #define CLI_TRAIN_LONG_OPTIONS                                                                   \
     {"data", required_argument, 0, OPT_DATA}, {"langs", required_argument, 0, OPT_LANGS},        \
@@ -36,6 +36,7 @@ enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT
     {"inner-folds", required_argument, 0, OPT_INNER},                                             \
     {"span-items", required_argument, 0, OPT_SPAN_ITEMS}, {"idf", required_argument, 0, OPT_IDF}, \
     {"l2", required_argument, 0, OPT_L2}, {"char-tf", required_argument, 0, OPT_CHAR_TF},         \
+    {"lr", required_argument, 0, OPT_LR},                                                         \
     {"lang-words", required_argument, 0, OPT_LANG_WORDS},                                         \
     {"char-min", required_argument, 0, OPT_CHAR_MIN},                                             \
     {"stack", required_argument, 0, OPT_STACK},                                                   \

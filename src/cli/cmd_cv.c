@@ -39,7 +39,7 @@ static void usage(FILE *f)
         "                    the paragraphs' techniques; techniques lines, with\n"
         "                    spans on, the span tagger's span_scores)\n"
         "  --seed, --threads, --bits, --epochs, --inner-folds, --span-items, --idf,\n"
-        "  --l2, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
+        "  --l2, --lr, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
         "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
         "  --span-bits, --lex-bits, --lex-alpha, --ctx-blocks, --ctx-weight,\n"
         "  --head-bits\n"

@@ -30,6 +30,7 @@ static void usage(FILE *f)
         "  --span-items 0|1    also learn from each gold span's words (default 1)\n"
         "  --idf 0|1           weight features by inverse document frequency (default 0)\n"
         "  --l2 X              L2 regularisation per update, every task (default: per task)\n"
+        "  --lr X              AdaGrad learning rate, every task (default 0.5)\n"
         "  --average 0|1       keep the mean of the training iterates instead of the last\n"
         "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
@@ -138,6 +139,12 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         double d;
         if (cli_parse_real(arg, &d) || !(d >= 0 && d < 1)) return -1;
         for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].l2 = (float)d;
+        return 0;
+    }
+    case OPT_LR: {
+        double d;
+        if (cli_parse_real(arg, &d) || !(d > 0 && d <= 100)) return -1;
+        for (int t = 0; t < US_N_TASKS; t++) cfg->p[t].lr = (float)d;
         return 0;
     }
     case OPT_IDF:

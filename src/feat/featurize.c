@@ -139,10 +139,12 @@ void us_fz_reset(us_fz *fz)
 void us_fz_expect(us_fz *fz, uint32_t n_tokens)
 {
     if (fz->n_acc || fz->oom) return;   /* only on an empty (all-zero) table */
-    /* About 10 distinct features per token; the table stays at most half
-     * full. A paragraph's table then fits in L1 even after an article grew
-     * the allocation: the rest of the allocation is zero and unused. */
-    uint64_t need = (uint64_t)n_tokens * 20;
+    /* Up to 5 distinct features per token with the table at most half full
+     * (an article has 3-8, as its repeated words count once; a paragraph's
+     * few tokens get MIN_SLOTS); more grow it. A paragraph's table then fits
+     * in L1 even after an article grew the allocation: the rest of the
+     * allocation is zero and unused. */
+    uint64_t need = (uint64_t)n_tokens * 10;
     uint32_t want = MIN_SLOTS;
     while (want < need && want < (1u << 24)) want <<= 1;
     if (want <= fz->cap_alloc) { fz->cap_slot = want; return; }

@@ -54,6 +54,8 @@ training folds). All variants below include `cue`, the shipped configuration:
   litepar   control: lite with every token labelled by its paragraph's gold
             techniques instead of the spans (no span supervision)
   litespan  cue + span_scores + lite
+  litenolang lite without the language inputs (the one-hot and the own logit
+            times it): one calibration for every language (prototype P17)
   liteart   lite + the lite score of the previous and the next paragraph and its
             maximum over the article's other paragraphs (prototype P16)
 (liteb2, litel, litelr and litemw were written but not measured in P14: time.)
@@ -433,10 +435,12 @@ SPECS = {   # variant -> list of (key mode, aggregate) lite inputs, and whether 
     'litelr': ([('lr', 'max')], False), 'litepar': ([('par', 'max')], False), 'litespan': ([(KEYS, 'max')], True),
     'litelrspan': ([('lr', 'max')], True),
     'liteart': ([(KEYS, 'max')], False),
+    'litenolang': ([(KEYS, 'max')], False),
 }
 def feats(idx, k, variant, of):
     lite, sp = SPECS[variant]
-    b = [base[idx, k, :], rep[idx], cuef[idx]]
+    b = [base[idx, k, :] if variant != 'litenolang' else base[idx, k, :][:, list(range(8)) + [20]],
+         rep[idx], cuef[idx]]
     if sp: b.append(spanf[idx][:, k:k + 1])
     for m, a in lite:
         X = lite_feature(m, a)

@@ -61,16 +61,13 @@ int cmd_tokenize(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"utf8", required_argument, 0, 'u'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int replace = 0, c;
+    int policy = CLI_UTF8_STRICT, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'u': {
-            int policy = cli_parse_utf8_policy(optarg);
-            if (policy < 0) return EXIT_USAGE;
-            replace = policy == CLI_UTF8_REPLACE;
+        case 'u':
+            if ((policy = cli_parse_utf8_policy(optarg)) < 0) return EXIT_USAGE;
             break;
-        }
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -85,28 +82,7 @@ int cmd_tokenize(int argc, char **argv)
     us_err err = {0};
     char *data = NULL;
     size_t len = 0;
-    if (us_read_file(path, US_TEXT_MAX_BYTES, &data, &len, &err) != US_OK) return cli_fail(&err);
-    size_t bad;
-    if (us_utf8_validate(data, len, &bad) != US_OK) {
-        if (!replace) {
-            cli_error("%s: invalid UTF-8 at byte %zu", path, bad);
-            fprintf(stderr, "HINT: --utf8=replace turns invalid sequences into U+FFFD\n");
-            us_free(data);
-            return EXIT_RUNTIME;
-        }
-        char *fixed;
-        size_t fixed_len, n_rep = 0;
-        if (us_utf8_repair(data, len, &fixed, &fixed_len, &n_rep) != US_OK) {
-            us_free(data);
-            cli_error("%s: out of memory", path);
-            return EXIT_RUNTIME;
-        }
-        us_free(data);
-        data = fixed;
-        len = fixed_len;
-        cli_info("%s: replaced %zu invalid UTF-8 sequence%s by U+FFFD", path, n_rep,
-                 n_rep == 1 ? "" : "s");
-    }
+    if (cli_read_doc(path, policy, &data, &len, &err) != US_OK) return cli_fail(&err);
 
     us_text t;
     us_text_init(&t);

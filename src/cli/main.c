@@ -172,6 +172,11 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         cli_cmd = commands[k].name;
+        /* getopt_long names argv[0] in its messages ("unrecognized option"):
+         * let them start as every other error does. */
+        static char self[64];
+        snprintf(self, sizeof self, "unspin: %s", commands[k].name);
+        argv[i] = self;
         return finish(commands[k].fn(argc - i, argv + i));
     }
     fprintf(stderr, "unspin: unknown command '%s'\nHINT: run 'unspin --help' for the list\n",

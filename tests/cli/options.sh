@@ -39,6 +39,10 @@ done <"$tmp/cmds"
 # The check can fail: an option no command has must be reported as unknown.
 "$UNSPIN" train --no-such-option x </dev/null >/dev/null 2>"err"
 grep -qiE "unrecognized option|unknown option" "err" || fail "a bogus option is not reported as unrecognized: $(head -1 err)"
+# ... and getopt's messages start like every other error, with the command.
+head -1 err | grep -q "^unspin: train: " || fail "getopt's message does not start with 'unspin: train: ': $(head -1 err)"
+"$UNSPIN" analyze --model </dev/null >/dev/null 2>"err"
+head -1 err | grep -q "^unspin: analyze: .*requires an argument" || fail "a missing argument: $(head -1 err)"
 
 if [ "$fails" -gt 0 ]; then echo "options.sh: $fails failure(s) of $checked"; exit 1; fi
 echo "options.sh: ok ($checked long options accepted by their commands)"

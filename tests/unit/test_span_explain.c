@@ -51,7 +51,7 @@ static void test_feature_definition_pinned(void **state)
     us_text t;
     us_span_model sm;
     text_and_tagger(&t, txt, &sm);
-    uint64_t fnv = 0xcbf29ce484222325ull;
+    uint64_t fnv = US_TEST_FNV0;
     for (uint32_t bits = 12; bits <= 17; bits += 5)
         for (int lang = -1; lang < 3; lang++) {
             sm.bucket_bits = bits;
@@ -65,10 +65,7 @@ static void test_feature_definition_pinned(void **state)
                 assert_non_null(h);
                 us_span_features(&sm, &t, a, b, lang, f, h);
                 for (size_t k = 0; k < (size_t)(b - a) * US_SPAN_NF; k++)
-                    for (int byte = 0; byte < 4; byte++) {
-                        fnv ^= (f[k] >> (8 * byte)) & 0xffu;
-                        fnv *= 0x100000001b3ull;
-                    }
+                    fnv = us_test_fnv_u32(fnv, f[k]);
                 free(f);
                 free(h);
             }

@@ -390,11 +390,7 @@ static uint64_t fvec_fingerprint(const us_fvec *v, uint64_t fnv)
     assert_non_null(ids);
     for (uint32_t i = 0; i < v->n; i++) ids[i] = v->f[i].idx;
     qsort(ids, v->n, sizeof *ids, cmp_u32);
-    for (uint32_t i = 0; i < v->n; i++)
-        for (int byte = 0; byte < 4; byte++) {
-            fnv ^= (ids[i] >> (8 * byte)) & 0xffu;
-            fnv *= 0x100000001b3ull;
-        }
+    for (uint32_t i = 0; i < v->n; i++) fnv = us_test_fnv_u32(fnv, ids[i]);
     free(ids);
     return fnv;
 }
@@ -411,7 +407,7 @@ static void test_feature_definition_pinned(void **state)
     us_feat_cfg_default(&fc);
     fz_pair p;
     pair_init(&p, &fc, TEXT);
-    uint64_t fnv = 0xcbf29ce484222325ull;
+    uint64_t fnv = US_TEST_FNV0;
     for (int lang = 0; lang < 2; lang++) {
         pair_article(&p, lang);
         fnv = fvec_fingerprint(&p.a, fnv);

@@ -5,7 +5,6 @@
  * FLAGS text norm. LINE is 1-based; ranges are [start, end). */
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 #include "cli.h"
 #include "cli/input.h"
 #include "text/text.h"
@@ -76,8 +75,7 @@ int cmd_tokenize(int argc, char **argv)
         cli_error("only one input file is allowed");
         return EXIT_USAGE;
     }
-    const char *path = optind < argc ? argv[optind] : NULL;
-    if (!path) path = "-";
+    const char *path = optind < argc ? argv[optind] : "-";
 
     us_err err = {0};
     char *data = NULL;

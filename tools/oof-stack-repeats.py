@@ -80,10 +80,9 @@ embf=[]
 FLOOR=float(os.environ.get('SPAN_FLOOR','0.05'))
 gate_n=[0,0]; gate_c=[0,0]
 def ngr(ws,n): return [tuple(ws[j:j+n]) for j in range(len(ws)-n+1)]
-def phrstats(lines,i):
-    """phrases of line i repeated: shares of its word 2-, 3- and 4-grams on another line, of its 3-grams twice on it."""
+def phrstats(W,i):
+    """phrases of line i repeated (W: every line's lowercased words): shares of its word 2-, 3- and 4-grams on another line, of its 3-grams twice on it."""
     out=[]
-    W=[[w.lower() for w in re.findall(r'\w+',ln)] for ln in lines]
     for n in (2,3,4):
         mine=ngr(W[i],n)
         if not mine: out.append(0.0); continue
@@ -98,6 +97,7 @@ for r in rows:
     text=open(f"{D}/{r['lang']}/train-articles-subtask-3/article{r['id']}.txt",encoding='utf-8',errors='replace').read()
     lines=text.split('\n')
     cnt=collections.Counter(w for ln in lines for w in words(ln))
+    W=[[w.lower() for w in re.findall(r'\w+',ln)] for ln in lines] if 'phr' in sys.argv[3:] else None
     ps=r['paragraphs']; n=len(ps)
     T=np.array([[p['text_probs'][k] for k in techs] for p in ps])
     own=T.sum(1); allsum=T.sum()
@@ -127,7 +127,7 @@ for r in rows:
         gate_n[0]+=1; gate_n[1]+=passed
         gate_c[0]+=ln_; gate_c[1]+=ln_ if passed else 0
         if EMB: embf.append(pemb(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
-        if 'phr' in sys.argv[3:]: phrf.append(phrstats(lines,p['line']-1) if p['line']-1 < len(lines) else [0.0]*4)
+        if 'phr' in sys.argv[3:]: phrf.append(phrstats(W,p['line']-1) if p['line']-1 < len(lines) else [0.0]*4)
         cuef.append(cuestats(lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         lexf.append(lexstats(r['lang'], lines[p['line']-1] if p['line']-1 < len(lines) else ''))
         cooc.append([lg(T[i,j]) for j in range(K)])

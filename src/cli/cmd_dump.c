@@ -6,8 +6,8 @@
  * corrupted model produces the loader's error instead of a partial dump.
  * Not done here: decoding the other sections' payloads; their owners know
  * their layouts, and META already carries the human-readable configuration. */
+#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
 #include "model/mfile.h"
@@ -52,30 +52,26 @@ static void print_meta(const unsigned char *p, size_t n)
 
 int cmd_dump(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            if (i + 1 >= argc) {
-                cli_error("%s needs a file name", a);
-                return EXIT_USAGE;
-            }
-            model = argv[++i];
-        } else if (!strncmp(a, "--model=", 8)) {
-            model = a + 8;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            cli_error("unknown option '%s'", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (!model) {
-            model = a;
-        } else {
-            cli_error("unexpected argument '%s' (one model at a time)", a);
-            return EXIT_USAGE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hm:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (optind < argc && model) {
+        cli_error("unexpected argument '%s' (one model at a time)", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (optind < argc) model = argv[optind++];
+    if (optind < argc) {
+        cli_error("unexpected argument '%s' (one model at a time)", argv[optind]);
+        return EXIT_USAGE;
     }
     if (!model || !*model) {
         model = cli_default_model();

@@ -13,6 +13,7 @@
  * Exit: 0 when scored (format warnings included), 1 if a file cannot be
  * read, 2 on usage errors. */
 #include <dirent.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -361,41 +362,34 @@ done:
 
 /* ---- entry point ------------------------------------------------------------- */
 
-/* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return 0;
-    if (argv[*i][n] == '=') { *out = argv[*i] + n + 1; return 1; }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) { *out = NULL; return 1; }
-    *out = argv[++*i];
-    return 1;
-}
-
 int cmd_eval(int argc, char **argv)
 {
+    enum { E_TASK = 1, E_GOLD, E_GOLD_DIR, E_PRED, E_FORMAT, E_ARTICLES };
+    static const struct option opts[] = {
+        {"task", required_argument, 0, E_TASK},       {"gold", required_argument, 0, E_GOLD},
+        {"gold-dir", required_argument, 0, E_GOLD_DIR}, {"pred", required_argument, 0, E_PRED},
+        {"format", required_argument, 0, E_FORMAT},   {"articles", required_argument, 0, E_ARTICLES},
+        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
     const char *task = NULL, *gold = NULL, *gold_dir = NULL, *pred = NULL, *format = "tsv";
     const char *articles = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char **slot = NULL, *v = NULL;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
-        if (opt_value(argc, argv, &i, "--task", &v)) slot = &task;
-        else if (opt_value(argc, argv, &i, "--gold-dir", &v)) slot = &gold_dir;
-        else if (opt_value(argc, argv, &i, "--gold", &v)) slot = &gold;
-        else if (opt_value(argc, argv, &i, "--pred", &v)) slot = &pred;
-        else if (opt_value(argc, argv, &i, "--format", &v)) slot = &format;
-        else if (opt_value(argc, argv, &i, "--articles", &v)) slot = &articles;
-        else {
-            cli_error("unknown argument '%s'", argv[i]);
-            usage(stderr);
-            return EXIT_USAGE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case E_TASK: task = optarg; break;
+        case E_GOLD: gold = optarg; break;
+        case E_GOLD_DIR: gold_dir = optarg; break;
+        case E_PRED: pred = optarg; break;
+        case E_FORMAT: format = optarg; break;
+        case E_ARTICLES: articles = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
         }
-        if (!v) {
-            cli_error("%s needs a value", argv[i]);
-            return EXIT_USAGE;
-        }
-        *slot = v;
+    }
+    if (optind < argc) {
+        cli_error("unexpected argument '%s' (files are given with --gold and --pred)", argv[optind]);
+        usage(stderr);
+        return EXIT_USAGE;
     }
     int json = 0;
     if (!strcmp(format, "json")) json = 1;

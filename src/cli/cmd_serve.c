@@ -37,7 +37,7 @@ static void usage(FILE *f)
         "  --threads N       worker threads (default: number of CPUs)\n"
         "  --timeout SEC     idle timeout and request deadline (default 30)\n"
         "  --max-body BYTES  request body limit (default 2097152 = 2 MiB; K/M suffix ok)\n"
-        "  -q                no per-request log lines on stderr\n"
+        "  -q, --quiet       no per-request log lines on stderr\n"
         "  -h, --help        this help\n"
         "\n"
         "Prints 'unspin: serve: listening on http://HOST:PORT' when ready;\n"

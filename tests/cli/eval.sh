@@ -56,8 +56,8 @@ expect_rc help 0 'usage: unspin eval' eval --help
 expect_rc no-args 2 'are required' eval
 expect_rc bad-task 2 "unknown --task 'topics'" eval --task topics --gold a --pred b
 expect_rc bad-format 2 "unknown --format 'xml'" eval --task genre --gold a --pred b --format xml
-expect_rc bad-arg 2 "unknown argument '--frobnicate'" eval --frobnicate
-expect_rc no-value 2 'needs a value' eval --task genre --gold
+expect_rc bad-arg 2 "unrecognized option '--frobnicate'" eval --frobnicate
+expect_rc no-value 2 "option '--gold' requires an argument" eval --task genre --gold
 expect_rc spans-no-gold 2 'needs exactly one of' eval --task spans --pred spans-pred.txt
 expect_rc gold-dir-misuse 2 'needs --gold FILE' eval --task genre --gold-dir spans-gold --pred x
 expect_rc missing-gold 1 'no-such-file.txt' eval --task genre --gold no-such-file.txt --pred genre-pred.txt

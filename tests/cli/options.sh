@@ -8,8 +8,10 @@
 set -u
 UNSPIN=${UNSPIN:-build/unspin}
 case $UNSPIN in /*) ;; */*) [ -e "$UNSPIN" ] && UNSPIN=$PWD/$UNSPIN ;; esac
+src=$(cd "$(dirname "$0")/../.." && pwd)/src/cli   # the getopt tables
 fails=0
 checked=0
+documented=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -36,6 +38,30 @@ while read -r cmd; do
     done < <(grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' "help-$cmd" | sort -u)
 done <"$tmp/cmds"
 
+# The other way round: every long option in a command's getopt table (its
+# source, src/cli/cmd_CMD.c, and for train and cv the shared list in
+# cli_data.h) is named by its --help, so that none is undocumented.
+if [ -d "$src" ]; then
+    while read -r cmd; do
+        f="$src/cmd_$cmd.c"
+        [ -f "$f" ] || { fail "no source $f for command '$cmd'"; continue; }
+        tables="$f"
+        grep -q CLI_TRAIN_LONG_OPTIONS "$f" && tables="$f $src/cli_data.h"
+        # shellcheck disable=SC2086   # two files at most, no spaces
+        names=$(grep -ohE '\{"[a-z0-9-]+", *(no|required|optional)_argument' $tables |
+                sed -E 's/^\{"([a-z0-9-]+)".*/\1/' | sort -u)
+        [ -n "$names" ] || { fail "no option table found in $f"; continue; }
+        for n in $names; do
+            [ "$n" = help ] && continue
+            documented=$((documented+1))
+            grep -qE -- "--$n([^a-z0-9-]|\$)" "help-$cmd" ||
+                fail "'$cmd' accepts --$n, but '$cmd --help' does not name it"
+        done
+    done <"$tmp/cmds"
+else
+    echo "options.sh: SKIP the documented-options check: no sources at $src"
+fi
+
 # The check can fail: an option no command has must be reported as unknown.
 "$UNSPIN" train --no-such-option x </dev/null >/dev/null 2>"err"
 grep -qiE "unrecognized option|unknown option" "err" || fail "a bogus option is not reported as unrecognized: $(head -1 err)"
@@ -45,4 +71,4 @@ head -1 err | grep -q "^unspin: train: " || fail "getopt's message does not star
 head -1 err | grep -q "^unspin: analyze: .*requires an argument" || fail "a missing argument: $(head -1 err)"
 
 if [ "$fails" -gt 0 ]; then echo "options.sh: $fails failure(s) of $checked"; exit 1; fi
-echo "options.sh: ok ($checked long options accepted by their commands)"
+echo "options.sh: ok ($checked long options accepted by their commands, $documented documented)"

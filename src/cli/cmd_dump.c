@@ -64,11 +64,7 @@ int cmd_dump(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    if (optind < argc && model) {
-        cli_error("unexpected argument '%s' (one model at a time)", argv[optind]);
-        return EXIT_USAGE;
-    }
-    if (optind < argc) model = argv[optind++];
+    if (optind < argc && !model) model = argv[optind++];
     if (optind < argc) {
         cli_error("unexpected argument '%s' (one model at a time)", argv[optind]);
         return EXIT_USAGE;

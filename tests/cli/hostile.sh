@@ -273,6 +273,13 @@ want_err model-bitflip-dump "section FRAM checksum mismatch (file corrupted)"
 run model-fixture-flip-dump "$UNSPIN" dump --model "$FIX/models/bitflip.usm"
 want_rc model-fixture-flip-dump 1
 want_err model-fixture-flip-dump "section WGT0 checksum mismatch (file corrupted)"
+# dump takes the model as --model M, -m M or one operand, and one model only.
+run dump-operand "$UNSPIN" dump "$FIX/models/bitflip.usm"
+want_rc dump-operand 1
+want_err dump-operand "section WGT0 checksum mismatch (file corrupted)"
+run dump-two-models "$UNSPIN" dump -m "$FIX/models/bitflip.usm" "$FIX/models/truncated.usm"
+want_rc dump-two-models 2
+want_err dump-two-models "unexpected argument '$FIX/models/truncated.usm' (one model at a time)"
 check_model future "$FIX/models/future-version.usm" "format version 2.0 is newer than this unspin"
 check_model fixture-trunc "$FIX/models/truncated.usm" "truncated: header says 256 bytes, file has 131"
 check_model fixture-flip "$FIX/models/bitflip.usm" "missing or short FCFG section"

@@ -45,22 +45,25 @@ def f1c(c):
     return 2 * c[0] / max(c[1] + c[2], 1)
 
 
+def best_threshold(Pm, Yx):
+    return max(GRID, key=lambda t: f1c(counts(Pm >= t, Yx)))
+
+
 def tuned(Pm, scheme):
     """Decisions with thresholds tuned on the other folds."""
     D = np.zeros_like(Y)
     for fo in sorted(set(F)):
         te, tr = F == fo, F != fo
+        if scheme == 'global':   # one threshold for every language
+            D[te] = Pm[te] >= best_threshold(Pm[tr], Y[tr])
+            continue
         for lg in LANGS:
             trl, tel = tr & (L == lg), te & (L == lg)
-            if scheme == 'global':
-                trl, tel = tr, te & (L == lg)
             if scheme == 'label':
-                best = [max(GRID, key=lambda t: f1c(counts(Pm[trl][:, j:j+1] >= t, Y[trl][:, j:j+1])))
-                        for j in range(len(labs))]
+                best = [best_threshold(Pm[trl][:, j:j+1], Y[trl][:, j:j+1]) for j in range(len(labs))]
                 D[tel] = Pm[tel] >= np.array(best)
             else:
-                t = max(GRID, key=lambda t: f1c(counts(Pm[trl] >= t, Y[trl])))
-                D[tel] = Pm[tel] >= t
+                D[tel] = Pm[tel] >= best_threshold(Pm[trl], Y[trl])
     return D
 
 

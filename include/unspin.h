@@ -95,6 +95,17 @@ typedef struct us_para_result {
     us_span_result *spans; size_t n_spans;
 } us_para_result;
 
+#define US_TOP_SIMILAR 5
+
+/* A training article whose frames were blended into the framing head's
+ * probabilities (models trained with --knn; explain only). */
+typedef struct us_similar {
+    char id[32];         /* its id in the training data */
+    char lang[4];        /* its language code */
+    float similarity;    /* cosine of the two articles' word counts, 0..1 */
+    uint32_t frames;     /* its annotated frames (bitmask of frame ids) */
+} us_similar;
+
 typedef struct us_analysis {
     char lang[8];
     int genre;                               /* genre id; -1 when not predicted (not
@@ -113,6 +124,9 @@ typedef struct us_analysis {
                                                 frames are not predicted */
     int tasks;                               /* the tasks asked (US_DO_* bits): the
                                                 JSON shows the others as null */
+    us_similar similar[US_TOP_SIMILAR];      /* explain, --knn models: the most similar
+                                                training articles, most similar first */
+    size_t n_similar;
 } us_analysis;
 
 enum { US_DO_GENRE = 1, US_DO_FRAMES = 2, US_DO_TECHNIQUES = 4, US_DO_SPANS = 8, US_DO_ALL = 15 };

@@ -228,6 +228,19 @@ static int print_summary(const char *path, const us_model *m, const us_analysis 
         puts(a->n_words ? "none above threshold" : "(not predicted: the text has no words)");
         sgr(&t, "0");
     }
+    if (a->n_similar) {   /* whose frames were blended in (train --knn) */
+        sgr(&t, "2");
+        fputs("        similar training articles:", stdout);
+        for (size_t i = 0; i < a->n_similar && i < 3; i++) {
+            const us_similar *si = &a->similar[i];
+            printf("%s %s/%s %.2f (", i ? ";" : "", si->lang, si->id, si->similarity);
+            for (int l = 0, f = 0; l < US_N_FRAMES; l++)
+                if (si->frames >> l & 1u) printf("%s%s", f++ ? ", " : "", us_label_name(1, l));
+            putchar(')');
+        }
+        putchar('\n');
+        sgr(&t, "0");
+    }
 
     for (size_t i = 0; i < a->n_paras; i++) {
         const us_para_result *p = &a->paras[i];

@@ -51,7 +51,11 @@ static void usage(FILE *f)
         "                      (default 1; 0: merged into the paragraph's vector)\n"
         "  --ctx-weight X      weight of the neighbouring paragraphs' words (default\n"
         "                      0.25; --ctx-blocks 0 --ctx-weight 0.4 trains as before)\n"
-        "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n"
+        "  --char-min N        shortest character n-gram, up to 5 (default 3; 0 = none)\n");
+    fprintf(f,   /* two strings: C17 compilers need only take 4095 characters in one */
+        "  --knn K             framing: blend in the frames of the K most similar\n"
+        "                      training articles of the language (default 20; 0 = off)\n"
+        "  --knn-weight W      the weight of their vote, 0..1 (default 0.35)\n"
         "  --stack 0|1         techniques: second stage reading the whole article's\n"
         "                      first-stage scores, one global threshold (default 1)\n"
         "  --stack-spans 0|1   the second stage also reads the span tagger's best span\n"
@@ -113,6 +117,16 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
             p += n + (p[n] == ',');
         }
         memcpy(cfg->head_bits, hb, sizeof hb);
+        return 0;
+    }
+    case OPT_KNN:
+        if (cli_parse_uint(arg, 0, US_KNN_MAX_K, &v)) return -1;
+        cfg->knn_k = (uint32_t)v;
+        return 0;
+    case OPT_KNN_WEIGHT: {
+        double d;
+        if (cli_parse_real(arg, &d) || !(d >= 0 && d <= 1)) return -1;
+        cfg->knn_weight = (float)d;
         return 0;
     }
     case OPT_LEX_ALPHA: {

@@ -274,6 +274,21 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             us_qlinear_score(&hf->q, xp, z);
             if (wva) us_wordvec_add(wva, fzp, 1, z);
             us_probs(z, US_N_FRAME_LABELS, 0);
+            if (m->knn.present) {   /* the nearest training articles' frames (knn.h) */
+                float pk[US_N_FRAME_LABELS], sim[US_KNN_MAX_K];
+                uint32_t nb[US_KNN_MAX_K];
+                int nn = us_knn_vote(&m->knn, &sc->knn, fzp, tp, lang, NULL, pk,
+                                     opts->explain ? nb : NULL, opts->explain ? sim : NULL);
+                if (nn < 0) goto oom;
+                if (nn > 0) us_knn_blend(&m->knn, pk, z);
+                for (int i = 0; opts->explain && i < nn && i < US_TOP_SIMILAR; i++) {
+                    us_similar *si = &a->similar[a->n_similar++];
+                    snprintf(si->id, sizeof si->id, "%s", m->knn.ids + (size_t)nb[i] * US_KNN_ID);
+                    snprintf(si->lang, sizeof si->lang, "%s", us_lang_codes[m->knn.lang[nb[i]]]);
+                    si->similarity = sim[i];
+                    si->frames = m->knn.frames[nb[i]];
+                }
+            }
             uint32_t best = 0;
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
                 a->frame_prob[l] = z[l];
@@ -459,6 +474,19 @@ int us_analysis_json_append(const us_model *m, const us_analysis *a, const char 
         for (int l = 0; l < US_N_FRAME_LABELS; l++)
             json_num(b, l > 0, us_label_name(1, l), a->frame_prob[l]);
         us_buf_putc(b, '}');
+        if (a->n_similar) us_buf_puts(b, ",\"similar_articles\":[");
+        for (size_t i = 0; i < a->n_similar; i++) {
+            const us_similar *si = &a->similar[i];
+            us_buf_puts(b, i ? ",{\"id\":\"" : "{\"id\":\"");
+            us_buf_json_str(b, si->id, strlen(si->id));
+            us_buf_printf(b, "\",\"lang\":\"%s\"", si->lang);
+            json_num(b, 1, "similarity", si->similarity);
+            us_buf_puts(b, ",\"frames\":[");
+            for (int l = 0, f = 0; l < US_N_FRAME_LABELS; l++)
+                if (si->frames >> l & 1u) us_buf_printf(b, "%s\"%s\"", f++ ? "," : "", us_label_name(1, l));
+            us_buf_puts(b, "]}");
+            if (i + 1 == a->n_similar) us_buf_putc(b, ']');
+        }
     } else {
         us_buf_puts(b, ",\"frames\":null,\"frame_probs\":null");
     }

@@ -328,6 +328,11 @@ us_model *us_model_from_mfile(us_mfile *mf, const char *name, int tasks, us_err 
             goto fail;
         }
     }
+    if (needs(tasks, US_DO_FRAMES) && m->heads[US_TASK_FRAMING].present &&
+        us_knn_load(mf, &m->knn, err) != US_OK) {
+        us_err_prefix(err, "%s", name);
+        goto fail;
+    }
     if (n_heads == 0) {
         us_err_set(err, US_EFORMAT, "%s: the model has no task heads", name);
         goto fail;
@@ -399,6 +404,7 @@ void us_model_free(us_model *m)
         us_wordvec_fini(&s->wv_article);
         us_wordvec_fini(&s->wv_para);
         us_span_cache_free(s->span_tc);
+        us_knn_scratch_fini(&s->knn);
         us_free(s);
     }
     pthread_mutex_destroy(&m->pool_mu);

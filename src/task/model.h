@@ -33,6 +33,8 @@
  *         (33) in models that read the cues and the span lexicon (then SLEX
  *         is required)
  *   SLEX  optional: the span lexicon (spanlex.h)
+ *   KNN1  optional, with FRAM: the nearest training articles (knn.h), whose
+ *         frames are blended into the framing head's probabilities
  * Floats are used in place from the mapped file, so the loader refuses
  * big-endian hosts. */
 #ifndef US_MODEL_H
@@ -43,6 +45,7 @@
 #include "text/text.h"
 #include "model/linear.h"
 #include "model/mfile.h"
+#include "task/knn.h"
 #include "task/span.h"
 #include "task/spanlex.h"
 #include "task/stack.h"
@@ -73,6 +76,7 @@ typedef struct us_scratch {
     us_fvec x;
     us_wordvec wv_article, wv_para;   /* char_linear models: genre+framing, techniques */
     us_span_cache *span_tc;           /* the span tagger's token cache; NULL until used */
+    us_knn_scratch knn;               /* the framing head's nearest-article vote */
     struct us_scratch *next;
 } us_scratch;
 
@@ -82,6 +86,7 @@ struct us_model {
     us_head heads[US_N_TASKS];
     us_span_model spans;      /* SPAN section; spans.present = 0 without one */
     us_spanlex spanlex;       /* SLEX section, read when the second stage uses it */
+    us_knn knn;               /* KNN1 section, read with the framing head; present = 0 without */
     const float *idf;         /* IDF0 section (n_buckets) or NULL */
     const uint64_t *lex;      /* LEXI section (lexicon.c keys) or NULL */
     uint32_t n_lex;

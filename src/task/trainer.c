@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "trainer.h"
+#include "task/knn.h"
 #include "task/span.h"
 #include "task/spanlex.h"
 #include "task/stack.h"
@@ -69,6 +70,11 @@ void us_train_cfg_default(us_train_cfg *cfg)
     cfg->head_bits[US_TASK_FRAMING] = 16;
     cfg->lex_bits = US_SPANLEX_BITS;
     cfg->lex_alpha = US_SPANLEX_ALPHA;
+    /* The frames of the 20 most similar training articles, blended at 0.35
+     * (knn.h): framing +0.006 micro-F1 pooled and English on three fold
+     * seeds (docs/ACCURACY.md, P19 and step 75). */
+    cfg->knn_k = US_KNN_K;
+    cfg->knn_weight = US_KNN_WEIGHT;
     us_span_cfg_default(&cfg->span);
     cfg->span.repair = 0;    /* the CLI repairs the dataset's spans once, at load */
 }
@@ -85,6 +91,13 @@ int us_train_container(const us_dataset *ds, const uint8_t *art_in, const us_tra
         rc = us_spanlex_train(ds, art_in, &cfg->feat, cfg->lex_bits, cfg->lex_alpha, &lb, err);
         if (rc == US_OK) rc = us_spanlex_write(&lb, w, err);
         us_spanlex_build_fini(&lb);
+        if (rc != US_OK) { us_mfw_free(w); w = NULL; }
+    }
+    if (rc == US_OK && heads[US_TASK_FRAMING].present && cfg->knn_k) {
+        us_knn_build kb;
+        rc = us_knn_train(ds, art_in, &cfg->feat, cfg->knn_k, cfg->knn_weight, &kb, err);
+        if (rc == US_OK) rc = us_knn_write(&kb, w, err);
+        us_knn_build_fini(&kb);
         if (rc != US_OK) { us_mfw_free(w); w = NULL; }
     }
     if (rc != US_OK || !cfg->spans) { *out = w; return rc; }
@@ -702,6 +715,65 @@ out:
     return rc;
 }
 
+/* Framing with the nearest articles (knn.h): blends each inner-fold
+ * probability with the vote of the training articles outside its inner fold,
+ * then tunes one threshold per language (row 0: one for all) on the blends.
+ * Per-label thresholds over the blends lost 0.01-0.02 in the prototype (P19). */
+static int knn_thresholds(const us_dataset *ds, const uint8_t *art_in,
+                          const us_train_cfg *cfg, uint32_t K, float *prob, const uint32_t *Y,
+                          const uint8_t *use, size_t n, uint32_t L, us_head_build *h, us_err *err)
+{
+    us_knn_build kb;
+    int rc = us_knn_train(ds, art_in, &cfg->feat, cfg->knn_k, cfg->knn_weight, &kb, err);
+    if (rc != US_OK) return rc;
+    uint32_t A = kb.view.n_arts;
+    uint8_t *fold = us_malloc(A ? A : 1), *skip = us_malloc(A ? A : 1);
+    uint8_t *use_lang = us_malloc(n ? n : 1);
+    us_fz fz;
+    us_fz_init(&fz, &cfg->feat);
+    us_text t;
+    us_text_init(&t);
+    us_knn_scratch ks;
+    memset(&ks, 0, sizeof ks);
+    if (!fold || !skip || !use_lang) rc = us_err_set(err, US_ENOMEM, "out of memory");
+    for (uint32_t j = 0; j < A && rc == US_OK; j++)
+        fold[j] = (uint8_t)us_fold_of(ds->arts[kb.art_of[j]].id, INNER_FOLD_SEED, K);
+    for (size_t i = 0; i < n && rc == US_OK; i++) {
+        const us_article *ar = &ds->arts[i];   /* framing items are the articles */
+        if (!use[i] || !ar->text[US_TASK_FRAMING]) continue;
+        uint8_t f = (uint8_t)us_fold_of(ar->id, INNER_FOLD_SEED, K);
+        for (uint32_t j = 0; j < A; j++) skip[j] = fold[j] == f;
+        if ((rc = us_text_tokenize(&t, ar->text[US_TASK_FRAMING], ar->len[US_TASK_FRAMING], err)))
+            break;
+        float pk[US_MAX_LABELS];
+        int m = us_knn_vote(&kb.view, &ks, &fz, &t, ar->lang, skip, pk, NULL, NULL);
+        if (m < 0) rc = us_err_set(err, US_ENOMEM, "out of memory");
+        else if (m > 0) us_knn_blend(&kb.view, pk, prob + i * L);
+    }
+    if (rc == US_OK) {
+        double f1;
+        float global = best_global(prob, Y, use, n, L, &f1);
+        for (uint32_t l = 0; l < L; l++) h->thr[0][l] = global;
+        progress(cfg, "framing: with the %u nearest articles, global threshold %.2f (OOF "
+                 "micro-F1 %.4f)", cfg->knn_k, global, f1);
+        for (int r = 1; r < US_THR_ROWS; r++) {
+            size_t n_use = 0;
+            for (size_t i = 0; i < n; i++) {
+                use_lang[i] = use[i] && ds->arts[i].lang == r - 1;
+                n_use += use_lang[i];
+            }
+            float th = n_use ? best_global(prob, Y, use_lang, n, L, &f1) : global;
+            for (uint32_t l = 0; l < L; l++) h->thr[r][l] = th;
+        }
+    }
+    us_knn_scratch_fini(&ks);
+    us_text_fini(&t);
+    us_fz_fini(&fz);
+    us_free(fold); us_free(skip); us_free(use_lang);
+    us_knn_build_fini(&kb);
+    return rc;
+}
+
 void us_head_build_fini(us_head_build *h)
 {
     us_linear_fini(&h->lin);
@@ -802,6 +874,13 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
             if (rc != US_OK) goto done;
             continue;
         }
+        if (t == US_TASK_FRAMING && cfg->knn_k) {
+            rc = knn_thresholds(ds, art_in, cfg, K, prob, final->Y, use, n, L, h, err);
+            us_free(prob);
+            us_free(use);
+            if (rc != US_OK) goto done;
+            continue;
+        }
         double f1;
         float global = best_global(prob, final->Y, use, n, L, &f1);
         float init[US_MAX_LABELS];
@@ -886,6 +965,10 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     }
     if (cfg->feat.ctx_blocks)
         cfg_hash = us_hash64(&cfg->feat.ctx_blocks, sizeof cfg->feat.ctx_blocks, cfg_hash);
+    if (cfg->knn_k && (cfg->tasks & 2)) {
+        float v[2] = {(float)cfg->knn_k, cfg->knn_weight};
+        cfg_hash = us_hash64(v, sizeof v, cfg_hash ^ 0x6b6e6e);
+    }
     for (int t = 0; t < US_N_TASKS; t++) {
         const us_train_params *p = &cfg->p[t];
         uint32_t hb = us_train_head_bits(cfg, t);
@@ -920,6 +1003,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
         us_buf_putc(&b, '\n');
     }
     us_buf_printf(&b, "thresholds=inner-cv:%u min_pos:%u\n", cfg->inner_folds, cfg->min_pos_thr);
+    if (cfg->knn_k && (cfg->tasks & 2))
+        us_buf_printf(&b, "framing.knn=k:%u weight:%g, one threshold per language\n", cfg->knn_k,
+                      (double)cfg->knn_weight);
     us_buf_printf(&b, "techniques.stack=%s\n", cfg->stack ?
                   "article context, one global threshold" : "none");
     if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);

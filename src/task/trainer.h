@@ -32,6 +32,9 @@ typedef struct us_train_cfg {
                                          bucket. us_train_head_bits() */
     uint32_t lex_bits;       /* the span lexicon's hash buckets = 2^lex_bits */
     double lex_alpha;        /* its smoothing pseudo-tokens (spanlex.h) */
+    uint32_t knn_k;          /* framing: blend the vote of the knn_k nearest training
+                                articles (knn.h); 0 = off */
+    float knn_weight;        /* ... with this weight */
     us_span_cfg span;
     const uint64_t *lex;     /* valence lexicon keys (us_lex_parse) used when feat.w_lex > 0 */
     uint32_t n_lex;

@@ -46,6 +46,34 @@ opts=(--bits 12 --epochs 4 --inner-folds 2 --seed 3)
     fail "second train exited $?"
 cmp -s "$tmp/a.usm" "$tmp/b.usm" || fail "training is not deterministic across runs/threads"
 "$U" dump --model "$tmp/a.usm" | grep -q "model_id=" || fail "dump shows no META"
+# --knn (the default, 20 nearest at 0.35): a KNN1 section and a META line;
+# explanations name the training articles whose frames were blended in, with
+# their annotated frames; --knn 0 has neither, and --knn-weight out of 0..1
+# is a usage error
+"$U" dump --model "$tmp/a.usm" >"$tmp/dump-a.txt"
+grep -q "^ *KNN1 " "$tmp/dump-a.txt" && grep -q "framing.knn=k:20 weight:0.35" "$tmp/dump-a.txt" ||
+    fail "train: no KNN1 section or framing.knn META line"
+"$U" analyze --json --lang en --model "$tmp/a.usm" "$tmp/data/en/train-articles-subtask-2/article102.txt" \
+    >"$tmp/knn.json" 2>"$tmp/err" || fail "analyze with a --knn model exited $?: $(cat "$tmp/err")"
+python3 - "$tmp/knn.json" <<'PY' || fail "analyze --json: similar_articles wrong"
+import json, sys
+a = json.load(open(sys.argv[1]))
+s = a["similar_articles"]
+assert 1 <= len(s) <= 5, s
+# article102 is one of the opinion articles (even ids): its own text is in the
+# index, so it is its own nearest neighbour, and its twins follow
+assert s[0]["id"] == "102" and 0.999 <= s[0]["similarity"] <= 1.0, s[0]   # a cosine
+assert all(x["lang"] == "en" and int(x["id"]) % 2 == 0 for x in s), s
+assert all(x["frames"] == ["Morality", "Political"] for x in s), s
+assert [x["similarity"] for x in s] == sorted((x["similarity"] for x in s), reverse=True)
+PY
+"$U" -q train --data "$tmp/data" "${opts[@]}" --knn 0 -o "$tmp/k0.usm" 2>"$tmp/err" ||
+    fail "train --knn 0 exited $?: $(cat "$tmp/err")"
+"$U" dump --model "$tmp/k0.usm" | grep -q "KNN1\|framing.knn" && fail "train --knn 0: KNN1 still there"
+"$U" analyze --json --lang en --model "$tmp/k0.usm" "$tmp/data/en/train-articles-subtask-2/article102.txt" |
+    grep -q similar_articles && fail "analyze with a --knn 0 model: similar_articles"
+"$U" -q train --data "$tmp/data" "${opts[@]}" --knn-weight 1.5 -o "$tmp/x.usm" 2>"$tmp/err"
+[ $? = 2 ] || fail "train --knn-weight 1.5: not a usage error"
 for task in genre framing techniques; do
     case $task in genre) n=1 ;; framing) n=2 ;; techniques) n=3 ;; esac
     "$U" predict --task $task --lang en --model "$tmp/a.usm" "$tmp/data/en/train-articles-subtask-$n" \

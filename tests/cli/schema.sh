@@ -24,7 +24,7 @@ fi
 : >"$tmp/empty.txt"
 inputs=(examples/oped-bridge.txt "$FIX/multilingual.txt" "$tmp/empty.txt" "$FIX/empty-lines.txt")
 for f in "${inputs[@]}"; do
-    for flags in "" "--no-explain --lang en"; do
+    for flags in "" "--no-explain --lang en" "--lang en"; do
         # shellcheck disable=SC2086
         if ! "$UNSPIN" analyze --json $flags "$f" >"$tmp/out.json" 2>"$tmp/err"; then
             fail "analyze --json $flags $f exited non-zero"; cat "$tmp/err"; continue
@@ -90,6 +90,14 @@ for p in doc["paragraphs"]:
             print("%s: span %r has no positive cue" % (where, s["text"])); bad += 1
 if "--lang en" in flags and doc["lang"] != "en":
     print("lang %r, want en" % doc["lang"]); bad += 1
+# the default model blends in the frames of similar training articles
+# (train --knn): explanations name them when the language is known
+knn = "--no-explain" not in flags and "--lang en" in flags and doc["n_words"] > 0
+if knn != ("similar_articles" in doc):
+    print("similar_articles present=%s, expected %s" % ("similar_articles" in doc, knn)); bad += 1
+sims = [s["similarity"] for s in doc.get("similar_articles", [])]
+if sims != sorted(sims, reverse=True) or any(s["lang"] != "en" for s in doc.get("similar_articles", [])):
+    print("similar_articles not sorted or not English: %s" % doc.get("similar_articles")); bad += 1
 sys.exit(1 if bad else 0)
 PYEOF
         then

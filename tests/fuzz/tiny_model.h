@@ -6,8 +6,9 @@
  * default model) and the techniques head's second stage, pseudo-random weights in [-1, 1] and
  * thresholds of 0.5, so that some labels fire and the explanation and JSON
  * paths run, a four-word valence lexicon (LEXI) and a span lexicon of 2^10
- * random rows (SLEX, read by the second stage). The default features, so
- * context blocks (FCFG version 6). About 104 KB serialised.
+ * random rows (SLEX, read by the second stage), and a nearest-article index
+ * of four French and two English articles (KNN1, blended into framing). The
+ * default features, so context blocks (FCFG version 6). About 104 KB serialised.
  * Header-only (static functions): include it from exactly one .c per binary. */
 #ifndef US_TINY_MODEL_H
 #define US_TINY_MODEL_H
@@ -15,6 +16,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include "task/model.h"
+
+/* Writes the KNN1 section of a six-article index (k 3, weight 0.35). */
+__attribute__((unused)) static int tiny_knn(const us_feat_cfg *cfg, us_mfw *w)
+{
+    static const char *const TEXT[] = {
+        "Le gouvernement a menti sur le budget.\n", "Le budget et la dette: un désastre.\n",
+        "La police a arrêté le traître.\n", "Le traître a menti à la police.\n",
+        "They say the budget is a disaster.\n", "Liars run the police.\n"};
+    us_article arts[6];
+    memset(arts, 0, sizeof arts);
+    for (int a = 0; a < 6; a++) {
+        arts[a].id[0] = (char)('1' + a);
+        arts[a].lang = a < 4 ? 1 : 0;   /* fr, en */
+        arts[a].genre = -1;
+        arts[a].has_frames = 1;
+        arts[a].frames = a % 2 ? 1u : 1u << 6 | 1u << 12;
+        arts[a].text[US_TASK_FRAMING] = (char *)(uintptr_t)TEXT[a];   /* read only */
+        arts[a].len[US_TASK_FRAMING] = strlen(TEXT[a]);
+    }
+    us_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.arts = arts;
+    ds.n = ds.cap = 6;
+    us_knn_build kb;
+    int rc = us_knn_train(&ds, NULL, cfg, 3, 0.35f, &kb, NULL);
+    if (rc == US_OK) rc = us_knn_write(&kb, w, NULL);
+    us_knn_build_fini(&kb);
+    return rc;
+}
 
 /* Builds the tiny model's bytes. OUT: *out (us_free), *out_len. Returns US_OK,
  * or US_ENOMEM (and the like) with nothing to free. */
@@ -71,6 +101,7 @@ __attribute__((unused)) static int tiny_model_bytes(void **out, size_t *out_len)
         rc = us_spanlex_write(&sl, w, NULL);
     }
     us_spanlex_build_fini(&sl);
+    if (rc == US_OK) rc = tiny_knn(&cfg, w);
     if (rc == US_OK) rc = us_mfw_to_memory(w, US_MFILE_MINOR, out, out_len, NULL);
     us_mfw_free(w);
     us_free(lex);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "base/base.h"
+#include "model/mfile.h"
 
 /* Directory of test fixtures, relative to the repository root (tests run there). */
 #define US_FIXTURES "tests/fixtures"
@@ -20,6 +22,23 @@ static inline uint64_t us_test_fnv_u32(uint64_t fnv, uint32_t v)
     for (int byte = 0; byte < 4; byte++)
         fnv = (fnv ^ ((v >> (8 * byte)) & 0xffu)) * 0x100000001b3ull;
     return fnv;
+}
+
+/* A container in memory holding one section, opened: what a loader sees of
+ * the section bytes 'sec' (n) as written. Close with us_mfile_close. */
+static inline us_mfile *us_test_one_section(const char *id, const void *sec, size_t n, us_err *err)
+{
+    us_mfw *w = us_mfw_new();
+    assert_non_null(w);
+    assert_int_equal(us_mfw_add(w, id, sec, n, err), US_OK);
+    void *mem;
+    size_t len;
+    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, err), US_OK);
+    us_mfw_free(w);
+    us_mfile *mf = us_mfile_from_memory(mem, len, err);
+    us_free(mem);
+    assert_non_null(mf);
+    return mf;
 }
 
 #endif

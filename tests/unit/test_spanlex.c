@@ -185,16 +185,7 @@ static void to_memory(const us_spanlex_build *b, void **mem, size_t *len)
 /* Loads SLEX from a container holding only 'sec'. */
 static int load_section(const void *sec, size_t n, us_spanlex *out, us_err *err)
 {
-    us_mfw *w = us_mfw_new();
-    assert_non_null(w);
-    assert_int_equal(us_mfw_add(w, US_SPANLEX_SECTION, sec, n, err), US_OK);
-    void *mem;
-    size_t len;
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, err), US_OK);
-    us_mfw_free(w);
-    us_mfile *mf = us_mfile_from_memory(mem, len, err);
-    us_free(mem);
-    assert_non_null(mf);
+    us_mfile *mf = us_test_one_section(US_SPANLEX_SECTION, sec, n, err);
     int rc = us_spanlex_load(mf, out, err);
     us_mfile_close(mf);
     return rc;
@@ -257,12 +248,7 @@ static void test_round_trip_and_corruption(void **state)
     }
     free(bad);
     /* A model without the section: not present, no error. */
-    us_mfw *w = us_mfw_new();
-    assert_int_equal(us_mfw_add(w, "META", "x=1", 3, &err), US_OK);
-    assert_int_equal(us_mfw_to_memory(w, 0, &mem, &len, &err), US_OK);
-    us_mfw_free(w);
-    us_mfile *mf2 = us_mfile_from_memory(mem, len, &err);
-    us_free(mem);
+    us_mfile *mf2 = us_test_one_section("META", "x=1", 3, &err);
     assert_int_equal(us_spanlex_load(mf2, &sl, &err), US_OK);
     assert_false(sl.present);
     us_mfile_close(mf2);

@@ -46,7 +46,7 @@ static long count_words(us_knn_scratch *s, us_fz *fz, const us_text *t, int lang
     size_t need = 16;
     while (need < 2 * t->n_toks) need *= 2;
     if (need > s->cap_w) {
-        uint64_t *k = us_realloc(s->wkey, need * sizeof *k);
+        uint32_t *k = us_realloc(s->wkey, need * sizeof *k);
         if (!k) return -1;
         s->wkey = k;
         uint32_t *c = us_realloc(s->wcnt, need * sizeof *c);
@@ -320,12 +320,12 @@ int us_knn_vote(const us_knn *kn, us_knn_scratch *s, us_fz *fz, const us_text *t
     enum { AHEAD = 8 };
     uint32_t shift = 32 - kn->bits;
     for (size_t q = 0; q < nq && q < AHEAD; q++)
-        __builtin_prefetch(kn->slot + (size_t)((uint32_t)s->wkey[q] >> shift) * S_N);
+        __builtin_prefetch(kn->slot + (size_t)(s->wkey[q] >> shift) * S_N);
     double qnorm2 = 0;   /* over the words the index knows, as the training vectors' */
     for (size_t q = 0; q < nq; q++) {
         if (q + AHEAD < nq)
-            __builtin_prefetch(kn->slot + (size_t)((uint32_t)s->wkey[q + AHEAD] >> shift) * S_N);
-        const uint32_t *sl = find(kn, (uint32_t)s->wkey[q]);
+            __builtin_prefetch(kn->slot + (size_t)(s->wkey[q + AHEAD] >> shift) * S_N);
+        const uint32_t *sl = find(kn, s->wkey[q]);
         if (!sl) continue;
         float qw = log1p_tf(s->wcnt[q]);
         qnorm2 += (double)qw * qw;

@@ -78,7 +78,7 @@ typedef struct us_knn_build {
 
 /* Per-query working memory (zeroed to start; us_knn_scratch_fini). */
 typedef struct us_knn_scratch {
-    uint64_t *wkey; uint32_t *wcnt; size_t cap_w;   /* the query's distinct words: a */
+    uint32_t *wkey, *wcnt; size_t cap_w;            /* the query's distinct words: a */
     size_t n_w;                                     /* table of n_w <= cap_w slots */
     float *score; size_t cap_score;                 /* (n_arts) */
 } us_knn_scratch;

@@ -101,6 +101,8 @@ test('paste, analyze, highlights, tooltip, screenshot', async () => {
   assert.ok(legend.length > 40, 'legend is empty');
   assert.match(await page.textContent('#genre'), /opinion|reporting|satire/);
   assert.ok((await page.$$('#frames .track')).length >= 3, 'frames chart is empty');
+  // the annotated articles whose frames were blended in (the default model's --knn)
+  assert.match(await page.textContent('#similar'), /Most similar annotated articles: en\/\S+ \(\d+%: /);
 
   mkdirSync(dirname(shot), { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });

@@ -270,6 +270,22 @@ static void render_article(report *r, size_t ix, const char *path, const us_anal
     us_buf_puts(b, "<figure><figcaption>Frames (bold: predicted)</figcaption>");
     cli_svg_bars(b, "Frame probabilities", fb, n_fb, 1.0, 420);
     us_buf_puts(b, "</figure></div>");
+    /* The annotated training articles whose frames were blended in (train --knn). */
+    for (size_t i = 0; i < a->n_similar && i < 3; i++) {
+        const us_similar *si = &a->similar[i];
+        us_buf_puts(b, i ? "; " : "<p class=\"muted\">Most similar annotated articles: ");
+        cli_html_escz(b, si->lang);
+        us_buf_putc(b, '/');
+        cli_html_escz(b, si->id);
+        us_buf_printf(b, " (%d%%:", (int)(si->similarity * 100.0f + 0.5f));
+        for (int l = 0, f = 0; l < US_N_FRAMES; l++)
+            if (si->frames >> l & 1u) {
+                us_buf_puts(b, f++ ? ", " : " ");
+                cli_html_escz(b, frame_info(l)->short_name);
+            }
+        us_buf_putc(b, ')');
+        if (i + 1 == a->n_similar || i == 2) us_buf_puts(b, "</p>");
+    }
 
     if (!a->n_paras) us_buf_puts(b, "<p class=\"muted\">No paragraphs (the article is empty "
                                     "or the model has no technique head).</p>");

@@ -112,6 +112,11 @@ grep -q 'id="errors"' "$tmp/ok.html" && fail "valid report has an Errors section
 "$UNSPIN" -q report -o "$tmp/one.html" examples/oped-bridge.txt || fail "single report: exit $?"
 check_html "$tmp/one.html" 'id="legend"' 'class="para"' || fail "single report is not well-formed"
 grep -q 'id="corpus"' "$tmp/one.html" && fail "single report has a corpus view"
+# with a language, the annotated articles whose frames were blended in (the
+# default model's --knn), escaped inside the well-formed page; without one, none
+"$UNSPIN" -q report --lang en -o "$tmp/en.html" examples/oped-bridge.txt || fail "report --lang en: exit $?"
+check_html "$tmp/en.html" 'Most similar annotated articles: en/' || fail "report --lang en: no similar articles"
+grep -q 'Most similar annotated' "$tmp/one.html" && fail "report without a language lists similar articles"
 
 # 4. a folder expands to its article<ID>.txt files; a missing path is an error in the report
 mkdir -p "$tmp/src/en" "$tmp/src/fr"

@@ -71,8 +71,8 @@ void us_train_cfg_default(us_train_cfg *cfg)
     cfg->lex_bits = US_SPANLEX_BITS;
     cfg->lex_alpha = US_SPANLEX_ALPHA;
     /* The frames of the 20 most similar training articles, blended at 0.35
-     * (knn.h): framing +0.006 micro-F1 pooled and English on three fold
-     * seeds (docs/ACCURACY.md, P19 and step 75). */
+     * (knn.h): framing micro-F1 +0.003 pooled on each of three fold seeds,
+     * English +0.003 on average (docs/ACCURACY.md, P19 and step 75). */
     cfg->knn_k = US_KNN_K;
     cfg->knn_weight = US_KNN_WEIGHT;
     us_span_cfg_default(&cfg->span);

@@ -25,12 +25,6 @@ static inline float log1p_tf(uint32_t tf)
     return tf < 256 ? log1p_table[tf] : (float)log1p((double)tf);
 }
 
-/* Tokens that count: words and numbers, as in the span lexicon. */
-static inline int counted(const us_token *tk)
-{
-    return tk->kind == US_TOK_WORD || tk->kind == US_TOK_NUM;
-}
-
 /* 32-bit key of word hash w in language lang: odd, so never 0 (empty). */
 static inline uint32_t word_key(uint64_t w, int lang)
 {
@@ -59,7 +53,7 @@ static long count_words(us_knn_scratch *s, us_fz *fz, const us_text *t, int lang
     size_t mask = need - 1;
     long n = 0;
     for (uint32_t i = 0; i < t->n_toks; i++) {
-        if (!counted(&t->toks[i])) continue;
+        if (!us_tok_is_term(&t->toks[i])) continue;
         uint64_t w = us_fz_word_hash(fz, t, i);
         if (!w) continue;
         uint32_t key = word_key(w, lang);

@@ -22,12 +22,6 @@ static inline uint32_t lex_bucket(uint64_t key, uint32_t bits)
     return (uint32_t)(key >> (64 - bits));
 }
 
-/* Tokens that count: words and numbers (the \w+ runs of the prototype). */
-static inline int counted(const us_token *tk)
-{
-    return tk->kind == US_TOK_WORD || tk->kind == US_TOK_NUM;
-}
-
 static double logit(double p)
 {
     if (p < 1e-7) p = 1e-7;
@@ -77,7 +71,7 @@ static int count_article(counts *cn, us_fz *fz, us_text *t, const us_article *ar
         size_t n0 = cn->tok.n;
         for (uint32_t i = t->lines[l].tok_begin; i < t->lines[l].tok_end; i++) {
             const us_token *tk = &t->toks[i];
-            if (!counted(tk)) continue;
+            if (!us_tok_is_term(tk)) continue;
             uint64_t w = us_fz_word_hash(fz, t, i);
             if (!w) continue;
             uint32_t m = token_mask(tk, ar->spans, ar->n_spans);
@@ -404,7 +398,7 @@ void us_spanlex_line_scores(const us_spanlex *sl, us_fz *fz, const us_text *t, i
         while (i < end) {
             int m = 0;
             for (; i < end && m < LEX_BATCH; i++) {
-                if (!counted(&t->toks[i])) continue;
+                if (!us_tok_is_term(&t->toks[i])) continue;
                 uint64_t w = us_fz_word_hash(fz, t, i);
                 if (!w) continue;
                 rows[m] = sl->rows + (size_t)lex_bucket(lex_key(w, lang), sl->bits) * US_SPANLEX_ROW;

@@ -84,6 +84,13 @@ typedef struct us_token {
     uint16_t flags;                 /* US_TF_* */
 } us_token;
 
+/* Words and numbers: the terms the span lexicon and the nearest-article
+ * index count (the \w+ runs of their prototypes). */
+static inline int us_tok_is_term(const us_token *tk)
+{
+    return tk->kind == US_TOK_WORD || tk->kind == US_TOK_NUM;
+}
+
 typedef struct us_range {
     uint32_t start_byte, end_byte;  /* a sentence spans its first to its last token */
     uint32_t start_cp, end_cp;

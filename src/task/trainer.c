@@ -715,6 +715,20 @@ out:
     return rc;
 }
 
+/* The items of use[] whose article is in language lang, into out (n);
+ * items are articles (par_art NULL) or paragraphs of article par_art[k].
+ * Returns how many. */
+static size_t lang_items(const us_dataset *ds, const uint32_t *par_art, const uint8_t *use,
+                         size_t n, int lang, uint8_t *out)
+{
+    size_t n_use = 0;
+    for (size_t k = 0; k < n; k++) {
+        out[k] = use[k] && ds->arts[par_art ? par_art[k] : k].lang == lang;
+        n_use += out[k];
+    }
+    return n_use;
+}
+
 /* Framing with the nearest articles (knn.h): blends each inner-fold
  * probability with the vote of the training articles outside its inner fold,
  * then tunes one threshold per language (row 0: one for all) on the blends.
@@ -757,11 +771,7 @@ static int knn_thresholds(const us_dataset *ds, const uint8_t *art_in,
         progress(cfg, "framing: with the %u nearest articles, global threshold %.2f (OOF "
                  "micro-F1 %.4f)", cfg->knn_k, global, f1);
         for (int r = 1; r < US_THR_ROWS; r++) {
-            size_t n_use = 0;
-            for (size_t i = 0; i < n; i++) {
-                use_lang[i] = use[i] && ds->arts[i].lang == r - 1;
-                n_use += use_lang[i];
-            }
+            size_t n_use = lang_items(ds, NULL, use, n, r - 1, use_lang);
             float th = n_use ? best_global(prob, Y, use_lang, n, L, &f1) : global;
             for (uint32_t l = 0; l < L; l++) h->thr[r][l] = th;
         }
@@ -897,12 +907,7 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
         /* Row 1+lang: the same ascent on that language's items, from row 0.
          * Label priors differ a lot between languages; one row fits none. */
         for (int r = 1; r < US_THR_ROWS; r++) {
-            size_t n_use = 0;
-            for (size_t k = 0; k < n; k++) {
-                size_t art = t < 2 ? k : c->par_art[k];
-                use_lang[k] = use[k] && ds->arts[art].lang == r - 1;
-                n_use += use_lang[k];
-            }
+            size_t n_use = lang_items(ds, t < 2 ? NULL : c->par_art, use, n, r - 1, use_lang);
             memcpy(h->thr[r], h->thr[0], L * sizeof(float));
             if (n_use && tune_micro(prob, final->Y, use_lang, n, L, h->thr[0], cfg->min_pos_thr,
                                     h->thr[r]) < 0) {

@@ -10,9 +10,7 @@ same tuning.
 """
 import json, sys
 import numpy as np
-
-LANGS = ['en', 'fr', 'ge', 'it', 'po', 'ru']
-GRID = np.arange(0.10, 0.70, 0.01)
+from oofutil import LANGS, counts, f1c, tuned
 
 
 def load(p):
@@ -37,36 +35,6 @@ for f in files[1:]:
     assert all(f[i]['fold'] == J[i]['fold'] for i in ids), 'files use other folds'
 
 
-def counts(D, Yx):
-    return np.array([(D & Yx).sum(), D.sum(), Yx.sum()])
-
-
-def f1c(c):
-    return 2 * c[0] / max(c[1] + c[2], 1)
-
-
-def best_threshold(Pm, Yx):
-    return max(GRID, key=lambda t: f1c(counts(Pm >= t, Yx)))
-
-
-def tuned(Pm, scheme):
-    """Decisions with thresholds tuned on the other folds."""
-    D = np.zeros_like(Y)
-    for fo in sorted(set(F)):
-        te, tr = F == fo, F != fo
-        if scheme == 'global':   # one threshold for every language
-            D[te] = Pm[te] >= best_threshold(Pm[tr], Y[tr])
-            continue
-        for lg in LANGS:
-            trl, tel = tr & (L == lg), te & (L == lg)
-            if scheme == 'label':
-                best = [best_threshold(Pm[trl][:, j:j+1], Y[trl][:, j:j+1]) for j in range(len(labs))]
-                D[tel] = Pm[tel] >= np.array(best)
-            else:
-                D[tel] = Pm[tel] >= best_threshold(Pm[trl], Y[trl])
-    return D
-
-
 def row(name, D):
     out = []
     tot = np.zeros(3)
@@ -80,6 +48,6 @@ def row(name, D):
 print(f'{"variant":44s} ' + ' '.join(f'{lg:6s}' for lg in LANGS))
 row('file 1, shipped decisions', S)
 for sch in ('label', 'lang', 'global'):
-    row(f'file 1, {sch} threshold', tuned(P[0], sch))
+    row(f'file 1, {sch} threshold', tuned(P[0], Y, F, L, sch))
     for k in range(2, len(files) + 1):
-        row(f'mean of {k} files, {sch} threshold', tuned(P[:k].mean(0), sch))
+        row(f'mean of {k} files, {sch} threshold', tuned(P[:k].mean(0), Y, F, L, sch))

@@ -26,9 +26,7 @@ import json, os, sys
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from scipy.sparse import hstack
-
-LANGS = ['en', 'fr', 'ge', 'it', 'po', 'ru']
-GRID = np.arange(0.10, 0.70, 0.01)
+from oofutil import LANGS, counts, f1c, tuned
 KS = [int(x) for x in os.environ.get('KNN_K', '5,10,20').split(',')]
 WS = [float(x) for x in os.environ.get('KNN_W', '0.2,0.35,0.5').split(',')]
 CROSS = os.environ.get('KNN_CROSS', '0') == '1'   # neighbours from every language
@@ -113,35 +111,6 @@ def knn_probs():
     return out
 
 
-def counts(D, Yx):
-    return np.array([(D & Yx).sum(), D.sum(), Yx.sum()])
-
-
-def f1c(c):
-    return 2 * c[0] / max(c[1] + c[2], 1)
-
-
-def best_threshold(Pm, Yx):
-    return max(GRID, key=lambda t: f1c(counts(Pm >= t, Yx)))
-
-
-def tuned(Pm, scheme):
-    D = np.zeros_like(Y)
-    for fo in sorted(set(F)):
-        te, tr = F == fo, F != fo
-        for lg in LANGS:
-            trl, tel = tr & (L == lg), te & (L == lg)
-            if scheme == 'label':
-                best = [best_threshold(Pm[trl][:, j:j+1], Y[trl][:, j:j+1]) for j in range(len(labs))]
-                D[tel] = Pm[tel] >= np.array(best)
-            else:
-                D[tel] = Pm[tel] >= best_threshold(Pm[trl], Y[trl])
-        # at least one frame (the shipped rule)
-        none = te & ~D.any(1)
-        D[none, Pm[none].argmax(1)] = True
-    return D
-
-
 def argmax(Pm):
     D = np.zeros_like(Y)
     D[np.arange(len(Pm)), Pm.argmax(1)] = True
@@ -171,14 +140,14 @@ print(f'{"variant":40s} ' + ' '.join(f'{lg:6s}' for lg in LANGS))
 row('linear, shipped decisions', S)
 K = knn_probs()
 if task == 'framing':
-    row('linear, label thresholds', tuned(P, 'label'))
-    row('linear, lang threshold', tuned(P, 'lang'))
+    row('linear, label thresholds', tuned(P, Y, F, L, 'label', at_least_one=True))
+    row('linear, lang threshold', tuned(P, Y, F, L, 'lang', at_least_one=True))
     for k in KS:
-        row(f'kNN k={k}, lang threshold', tuned(K[k], 'lang'))
+        row(f'kNN k={k}, lang threshold', tuned(K[k], Y, F, L, 'lang', at_least_one=True))
         for w in WS:
             B = (1 - w) * P + w * K[k]
-            row(f'blend k={k} w={w}, label thr', tuned(B, 'label'))
-            row(f'blend k={k} w={w}, lang thr', tuned(B, 'lang'))
+            row(f'blend k={k} w={w}, label thr', tuned(B, Y, F, L, 'label', at_least_one=True))
+            row(f'blend k={k} w={w}, lang thr', tuned(B, Y, F, L, 'lang', at_least_one=True))
 else:
     row('linear, argmax', argmax(P))
     for k in KS:

@@ -274,6 +274,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             us_qlinear_score(&hf->q, xp, z);
             if (wva) us_wordvec_add(wva, fzp, 1, z);
             us_probs(z, US_N_FRAME_LABELS, 0);
+            size_t frow = thr_row;   /* the thresholds' row */
             if (m->knn.present) {   /* the nearest training articles' frames (knn.h) */
                 float pk[US_N_FRAME_LABELS], sim[US_KNN_MAX_K];
                 uint32_t nb[US_KNN_MAX_K];
@@ -281,6 +282,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
                                      opts->explain ? nb : NULL, opts->explain ? sim : NULL);
                 if (nn < 0) goto oom;
                 if (nn > 0) us_knn_blend(&m->knn, pk, z);
+                else frow = 0;   /* no vote: row 0 was tuned without one (trainer.c) */
                 for (int i = 0; opts->explain && i < nn && i < US_TOP_SIMILAR; i++) {
                     us_similar *si = &a->similar[a->n_similar++];
                     snprintf(si->id, sizeof si->id, "%s", m->knn.ids + (size_t)nb[i] * US_KNN_ID);
@@ -292,7 +294,7 @@ int us_analyze(const us_model *m, const char *text, size_t len, const us_analyze
             uint32_t best = 0;
             for (uint32_t l = 0; l < US_N_FRAME_LABELS; l++) {
                 a->frame_prob[l] = z[l];
-                if (z[l] >= hf->thr[thr_row * US_N_FRAME_LABELS + l]) a->frames |= 1u << l;
+                if (z[l] >= hf->thr[frow * US_N_FRAME_LABELS + l]) a->frames |= 1u << l;
                 if (z[l] > z[best]) best = l;
             }
             /* Every annotated article has a frame: when no frame reaches its

@@ -731,8 +731,13 @@ static size_t lang_items(const us_dataset *ds, const uint32_t *par_art, const ui
 
 /* Framing with the nearest articles (knn.h): blends each inner-fold
  * probability with the vote of the training articles outside its inner fold,
- * then tunes one threshold per language (row 0: one for all) on the blends.
- * Per-label thresholds over the blends lost 0.01-0.02 in the prototype (P19). */
+ * then tunes one threshold per language with training articles (rows 1+) on
+ * the blends. Per-label thresholds over the blends lost 0.01-0.02 in the
+ * prototype (P19). Row 0, already tuned on the unblended probabilities, stays:
+ * articles of another language get no vote (left out of training, each
+ * language scored 0.012 higher on average with it than with a threshold
+ * tuned on blends, docs/ACCURACY.md step 76); so does a language's row when
+ * it has no training articles. */
 static int knn_thresholds(const us_dataset *ds, const uint8_t *art_in,
                           const us_train_cfg *cfg, uint32_t K, float *prob, const uint32_t *Y,
                           const uint8_t *use, size_t n, uint32_t L, us_head_build *h, us_err *err)
@@ -767,12 +772,12 @@ static int knn_thresholds(const us_dataset *ds, const uint8_t *art_in,
     if (rc == US_OK) {
         double f1;
         float global = best_global(prob, Y, use, n, L, &f1);
-        for (uint32_t l = 0; l < L; l++) h->thr[0][l] = global;
         progress(cfg, "framing: with the %u nearest articles, global threshold %.2f (OOF "
                  "micro-F1 %.4f)", cfg->knn_k, global, f1);
         for (int r = 1; r < US_THR_ROWS; r++) {
             size_t n_use = lang_items(ds, NULL, use, n, r - 1, use_lang);
-            float th = n_use ? best_global(prob, Y, use_lang, n, L, &f1) : global;
+            if (!n_use) { memcpy(h->thr[r], h->thr[0], L * sizeof(float)); continue; }
+            float th = best_global(prob, Y, use_lang, n, L, &f1);
             for (uint32_t l = 0; l < L; l++) h->thr[r][l] = th;
         }
     }
@@ -884,13 +889,6 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
             if (rc != US_OK) goto done;
             continue;
         }
-        if (t == US_TASK_FRAMING && cfg->knn_k) {
-            rc = knn_thresholds(ds, art_in, cfg, K, prob, final->Y, use, n, L, h, err);
-            us_free(prob);
-            us_free(use);
-            if (rc != US_OK) goto done;
-            continue;
-        }
         double f1;
         float global = best_global(prob, final->Y, use, n, L, &f1);
         float init[US_MAX_LABELS];
@@ -898,6 +896,13 @@ int us_train_heads(const us_corpus *c, const us_dataset *ds, const uint8_t *art_
         double f_all = tune_micro(prob, final->Y, use, n, L, init, cfg->min_pos_thr, h->thr[0]);
         progress(cfg, "%s: global threshold %.2f (OOF micro-F1 %.4f), per label %.4f",
                  us_task_name((us_task)t), global, f1, f_all);
+        if (t == US_TASK_FRAMING && cfg->knn_k && f_all >= 0) {
+            rc = knn_thresholds(ds, art_in, cfg, K, prob, final->Y, use, n, L, h, err);
+            us_free(prob);
+            us_free(use);
+            if (rc != US_OK) goto done;
+            continue;
+        }
         uint8_t *use_lang = us_malloc(n ? n : 1);
         if (!use_lang || f_all < 0) {
             us_free(prob); us_free(use); us_free(use_lang);
@@ -971,7 +976,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     if (cfg->feat.ctx_blocks)
         cfg_hash = us_hash64(&cfg->feat.ctx_blocks, sizeof cfg->feat.ctx_blocks, cfg_hash);
     if (cfg->knn_k && (cfg->tasks & 2)) {
-        float v[2] = {(float)cfg->knn_k, cfg->knn_weight};
+        /* 2: threshold row 0 tuned without the vote (step 76), so new bytes get a new id */
+        float v[3] = {(float)cfg->knn_k, cfg->knn_weight, 2.0f};
         cfg_hash = us_hash64(v, sizeof v, cfg_hash ^ 0x6b6e6e);
     }
     for (int t = 0; t < US_N_TASKS; t++) {
@@ -1009,8 +1015,8 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     }
     us_buf_printf(&b, "thresholds=inner-cv:%u min_pos:%u\n", cfg->inner_folds, cfg->min_pos_thr);
     if (cfg->knn_k && (cfg->tasks & 2))
-        us_buf_printf(&b, "framing.knn=k:%u weight:%g, one threshold per language\n", cfg->knn_k,
-                      (double)cfg->knn_weight);
+        us_buf_printf(&b, "framing.knn=k:%u weight:%g, one threshold per language; "
+                      "no vote: the head's own thresholds\n", cfg->knn_k, (double)cfg->knn_weight);
     us_buf_printf(&b, "techniques.stack=%s\n", cfg->stack ?
                   "article context, one global threshold" : "none");
     if (cfg->stack) us_buf_printf(&b, "techniques.inner_folds=%u\n", cfg->stack_folds);

@@ -18,7 +18,8 @@ Environment: KNN_K and KNN_W (comma-separated k and blend weights, default
 5,10,20 and 0.2,0.35,0.5), KNN_FEATS (word, char or both: word 1-2-grams with
 both), KNN_IDF (1 = TF-IDF, 0 = sublinear tf alone), KNN_TOP (keep each training
 article's largest weights only), KNN_CROSS (1 = neighbours of every language), KNN_MAXDF (drop the words of
-more than this share of the training articles).
+more than this share of the training articles), KNN_POW (neighbours vote with their
+similarity to this power, default 1).
 Prototype P19 of docs/ACCURACY.md; built in C as src/task/knn.c (words,
 KNN_IDF=0, k 20, w 0.35).
 """
@@ -34,6 +35,7 @@ FEATS = os.environ.get('KNN_FEATS', 'both')       # word, char or both
 IDF = os.environ.get('KNN_IDF', '1') == '1'
 TOP = int(os.environ.get('KNN_TOP', '0'))         # keep a training article's TOP largest weights
 MAXDF = float(os.environ.get('KNN_MAXDF', '1.0'))  # drop words of more than this share of articles
+POW = float(os.environ.get('KNN_POW', '1'))        # neighbours vote with similarity ** POW
 
 path, data = sys.argv[1], sys.argv[2]
 rows = [json.loads(l) for l in open(path)]
@@ -105,7 +107,7 @@ def knn_probs():
             for k in KS:
                 nb = order[:, :k]
                 w = np.take_along_axis(Sim, nb, axis=1)
-                w = np.maximum(w, 1e-6)
+                w = np.maximum(w, 1e-6) ** POW
                 votes = (w[:, :, None] * Y[tr][nb]).sum(1) / w.sum(1, keepdims=True)
                 out[k][te] = votes
     return out

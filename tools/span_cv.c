@@ -1,7 +1,7 @@
 /* span_cv.c -- cross-validation of the technique span tagger alone.
  *
  *   build/span_cv [--data DIR] [--langs en,fr,...] [--folds K] [--bits B]
- *                 [--epochs E] [--no-repair] [-q]
+ *                 [--epochs E] [--no-repair] [--bias B] [--beta-grid B1,B2,...] [-q]
  *
  * K-fold CV by article (us_fold_of(id, 1, K)) over all languages at once: the
  * tagger is trained on K-1 folds, serialised through the model container
@@ -15,6 +15,11 @@
  * stdout: repair statistics per language, then
  *   lang<TAB>gold<TAB>pred<TAB>P<TAB>R<TAB>F1<TAB>base_P<TAB>base_R<TAB>base_F1
  * per language and micro-averaged over all spans ("all"), then timings.
+ * With --beta-grid, the held-out paragraphs are also decoded at each inside
+ * bias of the list, and the span credit sums are printed per inside bias,
+ * fold, language and technique (beta<TAB>fold<TAB>lang<TAB>technique<TAB>
+ * p_num<TAB>n_pred<TAB>r_num<TAB>n_gold), for tuning the bias per technique
+ * or language on other folds (tools/span-beta.py).
  * This is a measurement tool, not part of the product (it may print). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,8 @@
 #include "task/trainer.h"
 
 static int quiet;
+
+enum { MAX_GRID = 32 };
 
 static double now(void)
 {
@@ -81,6 +88,8 @@ int main(int argc, char **argv)
     us_span_cfg cfg;
     us_span_cfg_default(&cfg);
     uint32_t K = 5;
+    float grid[MAX_GRID];
+    size_t n_grid = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -91,10 +100,17 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--epochs") && v) { cfg.epochs = (uint32_t)atoi(v); i++; }
         else if (!strcmp(a, "--no-repair")) cfg.repair = 0;
         else if (!strcmp(a, "--bias") && v) { cfg.inside_bias = (float)atof(v); i++; }
+        else if (!strcmp(a, "--beta-grid") && v) {
+            for (char *e, *q = (char *)v; *q && n_grid < MAX_GRID; q = *e ? e + 1 : e) {
+                grid[n_grid++] = strtof(q, &e);
+                if (e == q) { fprintf(stderr, "span_cv: bad --beta-grid '%s'\n", v); return 2; }
+            }
+            i++;
+        }
         else if (!strcmp(a, "-q")) quiet = 1;
         else {
             fprintf(stderr, "usage: span_cv [--data DIR] [--langs L,..] [--folds K] [--bits B]"
-                            " [--epochs E] [--no-repair] [-q]\n");
+                            " [--epochs E] [--no-repair] [--bias B] [--beta-grid B1,B2,..] [-q]\n");
             return 2;
         }
     }
@@ -106,7 +122,8 @@ int main(int argc, char **argv)
     if (us_dataset_load(&ds, dir, langs, &err) != US_OK) die(dir, &err);
 
     /* Gold: repaired spans of every article with subtask-3 text. */
-    spanvec gold = {0}, pred = {0}, base = {0};
+    spanvec gold = {0}, pred = {0}, base = {0}, gpred[MAX_GRID];
+    memset(gpred, 0, sizeof gpred);
     us_span_fix_stats fst[US_N_LANGS];
     memset(fst, 0, sizeof fst);
     for (size_t i = 0; i < ds.n; i++) {
@@ -176,6 +193,20 @@ int main(int argc, char **argv)
                                 p.spans[s].start_cp, p.spans[s].end_cp))
                         die("pred", NULL);
                 us_free(p.spans);
+                for (size_t gi = 0; gi < n_grid; gi++) {   /* the same at each grid bias */
+                    us_span_model sg = sm;
+                    sg.inside_bias = grid[gi];
+                    memset(&p, 0, sizeof p);
+                    p.line = l + 1;
+                    p.techniques = techs;
+                    if (us_span_decode(&sg, &t, a->lang, l, NULL, &p, &err) != US_OK)
+                        die("decode", &err);
+                    for (size_t s = 0; s < p.n_spans; s++)
+                        if (sv_push(&gpred[gi], (uint32_t)i, (uint32_t)p.spans[s].technique,
+                                    p.spans[s].start_cp, p.spans[s].end_cp))
+                            die("pred", NULL);
+                    us_free(p.spans);
+                }
                 for (uint32_t k = 0; k < US_N_TECHNIQUES; k++)
                     if (techs >> k & 1u)
                         if (sv_push(&base, (uint32_t)i, k, t.toks[t.lines[l].tok_begin].start_cp,
@@ -206,6 +237,39 @@ int main(int argc, char **argv)
         printf("%s\t%zu\t%zu\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n",
                lang < 0 ? "all" : us_lang_codes[lang], ng, np, sc.micro.p, sc.micro.r,
                sc.micro.f1, sb.micro.p, sb.micro.r, sb.micro.f1);
+    }
+    if (n_grid) {
+        printf("\n# credit sums per inside bias, fold, language and technique\n");
+        printf("beta\tfold\tlang\ttechnique\tp_num\tn_pred\tr_num\tn_gold\n");
+    }
+    for (size_t gi = 0; gi < n_grid; gi++) {
+        us_span *gp = malloc((gpred[gi].n + 1) * sizeof *gp);
+        if (!gp) die("alloc", NULL);
+        for (uint32_t f = 0; f < K; f++)
+            for (int lang = 0; lang < US_N_LANGS; lang++) {
+                size_t ng = 0, np = 0;
+                for (size_t i = 0; i < gold.n; i++) {
+                    const us_article *a = &ds.arts[gold.a[i].doc];
+                    if (a->lang == lang && us_fold_of(a->id, 1, K) == f) g[ng++] = gold.a[i];
+                }
+                for (size_t i = 0; i < gpred[gi].n; i++) {
+                    const us_article *a = &ds.arts[gpred[gi].a[i].doc];
+                    if (a->lang == lang && us_fold_of(a->id, 1, K) == f) gp[np++] = gpred[gi].a[i];
+                }
+                if (!ng && !np) continue;
+                us_scores sc;
+                if (us_metrics_spans(g, ng, gp, np, US_N_TECHNIQUES, &sc, &err) != US_OK)
+                    die("metrics", &err);
+                for (uint32_t k = 0; k < US_N_TECHNIQUES; k++) {
+                    const us_prf *x = &sc.label[k];
+                    if (!x->support && !x->n_pred) continue;
+                    printf("%g\t%u\t%s\t%u\t%.6f\t%zu\t%.6f\t%zu\n", (double)grid[gi], f + 1,
+                           us_lang_codes[lang], k, x->p * (double)x->n_pred, x->n_pred,
+                           x->r * (double)x->support, x->support);
+                }
+            }
+        free(gp);
+        free(gpred[gi].a);
     }
     printf("\n# timing\n");
     printf("train_s_per_fold\t%.2f\n", t_train / K);

@@ -26,7 +26,7 @@ enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT
        OPT_INNER, OPT_SPAN_ITEMS, OPT_IDF, OPT_SPANS, OPT_L2, OPT_CHAR_TF, OPT_LANG_WORDS, OPT_CHAR_MIN, OPT_STACK,
        OPT_LEXICON, OPT_LEX_WEIGHT, OPT_STACK_SPANS, OPT_AVERAGE, OPT_SPAN_BITS,
        OPT_STACK_CUES, OPT_STACK_LEX, OPT_LEX_BITS, OPT_LEX_ALPHA, OPT_CTX_BLOCKS, OPT_CTX_WEIGHT,
-       OPT_HEAD_BITS, OPT_LR, OPT_KNN, OPT_KNN_WEIGHT, OPT_FIRST_FREE };
+       OPT_HEAD_BITS, OPT_LR, OPT_KNN, OPT_KNN_WEIGHT, OPT_SPAN_BIAS, OPT_FIRST_FREE };
 /* Their getopt_long entries, one list for both commands' tables. */
 #define CLI_TRAIN_LONG_OPTIONS                                                                   \
     {"data", required_argument, 0, OPT_DATA}, {"langs", required_argument, 0, OPT_LANGS},        \
@@ -54,7 +54,8 @@ enum { OPT_DATA = 256, OPT_LANGS, OPT_TASK, OPT_SEED, OPT_THREADS, OPT_BITS, OPT
     {"ctx-blocks", required_argument, 0, OPT_CTX_BLOCKS},                                         \
     {"ctx-weight", required_argument, 0, OPT_CTX_WEIGHT},                                         \
     {"knn", required_argument, 0, OPT_KNN},                                                       \
-    {"knn-weight", required_argument, 0, OPT_KNN_WEIGHT}
+    {"knn-weight", required_argument, 0, OPT_KNN_WEIGHT},                                         \
+    {"span-bias", required_argument, 0, OPT_SPAN_BIAS}
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg);
 /* After the options: checks their combinations and loads the --lexicon file
  * 'path' (may be NULL) into cfg for the featurizer's seed. Returns EXIT_OK, or

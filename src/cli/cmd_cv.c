@@ -42,7 +42,7 @@ static void usage(FILE *f)
         "  --l2, --lr, --spans, --char-tf, --lang-words, --char-min, --stack,\n"
         "  --stack-spans, --stack-cues, --stack-lex, --lexicon, --lex-weight, --average,\n"
         "  --span-bits, --lex-bits, --lex-alpha, --ctx-blocks, --ctx-weight,\n"
-        "  --head-bits, --knn, --knn-weight\n"
+        "  --head-bits, --knn, --knn-weight, --span-bias\n"
         "                    as for 'unspin train'\n"
         "  -h, --help        this help\n");
 }

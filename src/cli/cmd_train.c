@@ -35,6 +35,8 @@ static void usage(FILE *f)
         "                      one, every task (default: techniques 1, genre and framing 0)\n"
         "  --spans 0|1         train the span tagger too (default 1)\n"
         "  --span-bits N       the span tagger's hash buckets = 2^N (default 17)\n"
+        "  --span-bias X       the span tagger's bonus for tagging a token inside a\n"
+        "                      span, -5..5: higher gives longer spans (default 0.8)\n"
         "  --lex-bits N        the span lexicon's hash buckets = 2^N (default 18)\n"
         "  --head-bits G,F,T   weight rows of the genre, framing and techniques heads:\n"
         "                      2^G, 2^F, 2^T, capped at the buckets; a head with fewer\n"
@@ -127,6 +129,12 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         double d;
         if (cli_parse_real(arg, &d) || !(d >= 0 && d <= 1)) return -1;
         cfg->knn_weight = (float)d;
+        return 0;
+    }
+    case OPT_SPAN_BIAS: {
+        double d;
+        if (cli_parse_real(arg, &d) || !(d >= -5 && d <= 5)) return -1;
+        cfg->span.inside_bias = (float)d;
         return 0;
     }
     case OPT_LEX_ALPHA: {

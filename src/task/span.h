@@ -68,7 +68,7 @@ typedef struct us_span_cfg {
     uint32_t epochs;          /* perceptron passes, default 8 */
     uint64_t shuffle_seed;    /* instance order */
     float inside_bias;        /* decode-time bonus for B and I (normalised units), default
-                                 0.7; > 0 gives longer spans (tuned by span_cv, docs/SPANS.md) */
+                                 0.8; > 0 gives longer spans (tuned by span_cv, docs/SPANS.md) */
     int repair;               /* run us_span_fix_article on (copies of) the gold spans */
     void (*progress)(const char *msg, void *ud);
     void *progress_ud;

@@ -967,6 +967,9 @@ int us_train_meta(const us_dataset *ds, const us_train_cfg *cfg, const char *lan
     /* Table sizes and the lexicon's format and smoothing: models differing
      * only there differ in their bytes too. */
     if (cfg->spans) cfg_hash = us_hash64(&cfg->span.bucket_bits, sizeof cfg->span.bucket_bits, cfg_hash);
+    if (cfg->spans)   /* the span tagger's inside bias (--span-bias; 0.8 since step 77) */
+        cfg_hash = us_hash64(&cfg->span.inside_bias, sizeof cfg->span.inside_bias,
+                             cfg_hash ^ 0x62696173);
     if (us_stack_reads_lex(stack_layout(cfg))) {
         uint32_t v[2] = {US_SPANLEX_FORMAT, cfg->lex_bits};
         cfg_hash = us_hash64(v, sizeof v, cfg_hash);

@@ -12,6 +12,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "e2e.sh: FAIL: $*"; fails=$((fails + 1)); }
+# train OPTION with each of the VALUES must be a usage error (exit 2); runs
+# after the generated dataset and opts exist
+bad_values() {
+    local opt=$1 a
+    shift
+    for a in "$@"; do
+        "$U" -q train --data "$tmp/data" "${opts[@]}" "$opt" "$a" -o "$tmp/x.usm" 2>"$tmp/err"
+        [ $? = 2 ] || fail "$opt $a: exit not 2"
+    done
+}
 
 # ---- 1. generated dataset ------------------------------------------------------
 for lang in en fr; do
@@ -74,6 +84,17 @@ PY
     grep -q similar_articles && fail "analyze with a --knn 0 model: similar_articles"
 "$U" -q train --data "$tmp/data" "${opts[@]}" --knn-weight 1.5 -o "$tmp/x.usm" 2>"$tmp/err"
 [ $? = 2 ] || fail "train --knn-weight 1.5: not a usage error"
+# --span-bias: the span tagger's inside bias (default 0.8), in META and the
+# model id; outside -5..5 or not a number is a usage error
+"$U" -q train --data "$tmp/data" "${opts[@]}" --span-bias 0.3 -o "$tmp/sb.usm" 2>"$tmp/err" ||
+    fail "train --span-bias 0.3 exited $?: $(cat "$tmp/err")"
+"$U" dump --model "$tmp/sb.usm" >"$tmp/dump-sb.txt"
+"$U" dump --model "$tmp/a.usm" >"$tmp/dump-a.txt"
+grep -q "^ *spans=.* inside_bias:0.3 " "$tmp/dump-sb.txt" && grep -q "^ *spans=.* inside_bias:0.8 " "$tmp/dump-a.txt" ||
+    fail "--span-bias: $(grep spans= "$tmp/dump-sb.txt" "$tmp/dump-a.txt")"
+[ "$(grep model_id= "$tmp/dump-sb.txt")" != "$(grep model_id= "$tmp/dump-a.txt")" ] ||
+    fail "--span-bias: the model id did not change"
+bad_values --span-bias 6 -5.5 x nan
 for task in genre framing techniques; do
     case $task in genre) n=1 ;; framing) n=2 ;; techniques) n=3 ;; esac
     "$U" predict --task $task --lang en --model "$tmp/a.usm" "$tmp/data/en/train-articles-subtask-$n" \
@@ -213,10 +234,7 @@ grep -q "techniques.stack_lex=.*bits:12 alpha:5 levels:16" "$tmp/dump-sl2.txt" &
     fail "--lex-bits 12 --lex-alpha 5: $(grep -E 'stack_lex|SLEX' "$tmp/dump-sl2.txt")"
 [ "$(grep model_id= "$tmp/dump-sl.txt")" != "$(grep model_id= "$tmp/dump-sl2.txt")" ] ||
     fail "--lex-bits/--lex-alpha: the model id did not change"
-for a in 0 -1 nan x; do
-    "$U" -q train --data "$tmp/data" "${opts[@]}" --lex-alpha "$a" -o "$tmp/x.usm" 2>"$tmp/err"
-    [ $? = 2 ] || fail "--lex-alpha $a: exit not 2"
-done
+bad_values --lex-alpha 0 -1 nan x
 # --ctx-blocks 1: the neighbours' words as blocks of their own (FCFG version
 # 6, 60 bytes; META and the model id say so), and the model predicts (its
 # fast path against the plain one: test_wordvec); bad values are usage errors
@@ -263,10 +281,7 @@ size_of() { awk -v s="$2" '$1 == s {print $3}' "$1"; }
 "$U" -q train --data "$tmp/data" "${opts[@]}" --head-bits 18,18,18 -o "$tmp/hb18.usm" 2>"$tmp/err" ||
     fail "train --head-bits 18,18,18 exited $?: $(cat "$tmp/err")"
 cmp -s "$tmp/a.usm" "$tmp/hb18.usm" || fail "--head-bits above --bits: not capped to one row a bucket"
-for a in 12,11 12,11,10,9 9,12,12 12,x,12 ,12,12 12,12,25; do
-    "$U" -q train --data "$tmp/data" "${opts[@]}" --head-bits "$a" -o "$tmp/x.usm" 2>"$tmp/err"
-    [ $? = 2 ] || fail "--head-bits $a: exit not 2"
-done
+bad_values --head-bits 12,11 12,11,10,9 9,12,12 12,x,12 ,12,12 12,12,25
 
 # --average: techniques keep the mean of their iterates by default (META says
 # so per task), genre and framing do not; --average 0 turns it off everywhere

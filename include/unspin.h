@@ -61,6 +61,10 @@ us_model *us_model_load_memory(const void *data, size_t len, us_err *err);
 void us_model_free(us_model *m);
 /* A short identifier of the model ("unspin-model 1.0 3f2a..."), for reports. */
 const char *us_model_version(const us_model *m);
+/* The tasks the loaded model can answer (us_analyze_opts.tasks bits: 1 genre,
+ * 2 framing, 4 techniques): those trained with labels and, after
+ * us_model_load_for, asked for. */
+int us_model_tasks(const us_model *m);
 
 /* ---- analysis -------------------------------------------------------- */
 

@@ -36,6 +36,7 @@ class BindingTest(unittest.TestCase):
         self.assertEqual(r["lang"], "en")
         self.assertEqual(r["n_lines"], 3)
         self.assertTrue(self.m.version.startswith("unspin-model"))
+        self.assertEqual(self.m.tasks, ("genre", "framing", "techniques"))
 
     def test_no_words_no_genre(self):
         r = self.m.analyze("... !!!", lang="en")

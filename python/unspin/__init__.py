@@ -119,6 +119,8 @@ def _load_lib():
         lib.us_model_free.restype = None
         lib.us_model_version.argtypes = [vp]
         lib.us_model_version.restype = cp
+        lib.us_model_tasks.argtypes = [vp]
+        lib.us_model_tasks.restype = ctypes.c_int
         lib.us_analyze.argtypes = [vp, cp, sz, ctypes.POINTER(_Opts), ctypes.POINTER(vp),
                                    ctypes.POINTER(_Err)]
         lib.us_analyze.restype = ctypes.c_int
@@ -153,6 +155,9 @@ class Model:
             _raise(self._lib, err)
         self._h = h
         self.version = self._lib.us_model_version(h).decode("utf-8", "replace")
+        bits = self._lib.us_model_tasks(h)
+        # the subtasks this model answers (a model trained on framing labels alone: framing)
+        self.tasks = tuple(t for i, t in enumerate(("genre", "framing", "techniques")) if bits >> i & 1)
 
     def __enter__(self):
         return self

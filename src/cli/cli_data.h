@@ -62,6 +62,10 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg);
  * prints the error and returns EXIT_USAGE (--lex-weight alone, --stack-spans
  * or --stack-lex without what it needs) or EXIT_RUNTIME (unreadable or bad lexicon). */
 int cli_train_options_done(us_train_cfg *cfg, const char *path);
+/* After loading the data: leaves out the subtasks without labels (an error
+ * when --task named them) and the span tagger without span files or
+ * techniques, saying so. Returns EXIT_OK or EXIT_RUNTIME (message printed). */
+int cli_train_data_done(const us_dataset *ds, const char *dir, us_train_cfg *cfg);
 /* Frees the lexicon of cli_train_options_done. */
 void cli_train_cfg_fini(us_train_cfg *cfg);
 struct option;

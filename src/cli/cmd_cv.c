@@ -213,6 +213,11 @@ int cmd_cv(int argc, char **argv)
     if (rc != EXIT_OK) return rc;
     rc = cli_load_dataset(data, langs, &ds, &n_problems);
     if (rc != EXIT_OK) { cli_train_cfg_fini(&cfg); return rc; }
+    if ((rc = cli_train_data_done(&ds, data, &cfg)) != EXIT_OK) {
+        us_dataset_fini(&ds);
+        cli_train_cfg_fini(&cfg);
+        return rc;
+    }
     FILE *oof_f = NULL;   /* opened before the long run, so a bad path fails at once */
     if (oof && !(oof_f = fopen(oof, "w"))) {
         cli_error("%s: cannot write: %s", oof, strerror(errno));

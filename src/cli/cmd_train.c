@@ -79,6 +79,8 @@ static void usage(FILE *f)
 /* Whether --stack-lex was given (otherwise the default yields to
  * --stack-spans 1, --stack-cues 0, --stack 0 and --inner-folds 0). */
 static int stack_lex_given;
+/* Whether --task was given (otherwise subtasks without labels are left out). */
+static int task_given;
 
 /* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
 int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
@@ -152,6 +154,7 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         cfg->inner_folds = cfg->stack_folds = (uint32_t)v;
         return 0;
     case OPT_TASK:
+        task_given = 1;
         return cli_parse_tasks(arg, &cfg->tasks);
     case OPT_SPAN_ITEMS:
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;
@@ -272,6 +275,49 @@ int cli_train_options_done(us_train_cfg *cfg, const char *path)
     return EXIT_OK;
 }
 
+int cli_train_data_done(const us_dataset *ds, const char *dir, us_train_cfg *cfg)
+{
+    static const char *const what[US_N_TASKS] = {
+        "genre (train-labels-subtask-1.txt)", "framing (train-labels-subtask-2.txt)",
+        "techniques (train-labels-subtask-3.txt)"};
+    int have = 0;
+    size_t with_spans = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        const us_article *a = &ds->arts[i];
+        if (a->text[US_TASK_GENRE] && a->genre >= 0) have |= 1;
+        if (a->text[US_TASK_FRAMING] && a->has_frames) have |= 2;
+        for (uint32_t l = 0; a->text[US_TASK_TECHNIQUES] && a->line_gold && l < a->n_lines; l++)
+            if (a->line_gold[l]) { have |= 4; break; }
+        with_spans += a->text[US_TASK_TECHNIQUES] && a->n_spans;
+    }
+    int missing = (int)cfg->tasks & ~have;
+    for (int t = 0; t < US_N_TASKS; t++) {
+        if (!(missing >> t & 1)) continue;
+        if (task_given) {   /* asked for by name: nothing to learn it from */
+            cli_error("%s: no labelled article for %s", dir, what[t]);
+            return EXIT_RUNTIME;
+        }
+        cli_info("%s: no labelled article for %s: the model will not predict it", dir, what[t]);
+    }
+    cfg->tasks &= (unsigned)have;
+    if (!cfg->tasks) {
+        cli_error("%s: no labelled article for any subtask", dir);
+        return EXIT_RUNTIME;
+    }
+    /* The span tagger marks the words of predicted techniques only, and learns
+     * from the span files: without either it would be an empty table. */
+    if (cfg->spans && (!(cfg->tasks & 4) || !with_spans)) {
+        if (cfg->stack_spans) {
+            cli_error("%s: --stack-spans 1 needs techniques labels and span files", dir);
+            return EXIT_RUNTIME;
+        }
+        if (cfg->tasks & 4)
+            cli_info("%s: no span file (train-labels-subtask-3-spans/): no span tagger", dir);
+        cfg->spans = 0;
+    }
+    return EXIT_OK;
+}
+
 void cli_train_cfg_fini(us_train_cfg *cfg)
 {
     us_free((void *)cfg->lex);
@@ -320,6 +366,11 @@ int cmd_train(int argc, char **argv)
     if (rc != EXIT_OK) return rc;
     rc = cli_load_dataset(data, langs, &ds, &n_problems);
     if (rc != EXIT_OK) { cli_train_cfg_fini(&cfg); return rc; }
+    if ((rc = cli_train_data_done(&ds, data, &cfg)) != EXIT_OK) {
+        us_dataset_fini(&ds);
+        cli_train_cfg_fini(&cfg);
+        return rc;
+    }
     us_err err = {0};
     us_corpus corpus;
     us_head_build heads[US_N_TASKS];

@@ -109,6 +109,14 @@ us_model *cli_load_model_for(const char *path, int tasks)
     us_err err = {0};
     us_model *m = tasks ? us_model_load_for(path, tasks, &err) : us_model_load(path, &err);
     if (!m) cli_fail(&err);
+    static const char *const names[3] = {"genre", "framing", "techniques"};
+    for (int t = 0; m && t < 3; t++)
+        if ((tasks >> t & 1) && !(us_model_tasks(m) >> t & 1)) {   /* else empty answers */
+            cli_error("%s: the model has no %s head (it was not trained for %s; 'unspin dump' "
+                      "shows its tasks=)", path, names[t], names[t]);
+            us_model_free(m);
+            m = NULL;
+        }
     return m;
 }
 

@@ -449,6 +449,14 @@ void us_scratch_put(const us_model *cm, us_scratch *s)
 
 const char *us_model_version(const us_model *m) { return m->version; }
 
+int us_model_tasks(const us_model *m)
+{
+    int tasks = 0;
+    for (int t = 0; t < US_N_TASKS; t++)
+        if (m->heads[t].present) tasks |= 1 << t;
+    return tasks;
+}
+
 const char *us_label_name(int task, int id)
 {
     if (task < 0 || task >= US_N_TASKS || id < 0) return NULL;

@@ -46,7 +46,11 @@ for lang in en fr; do
         printf '%s\t%s\n' $id $frames >>"$d/train-labels-subtask-2.txt"
         printf '%s\t1\t\n%s\t3\t%s\n%s\t4\t\n%s\t5\t%s\n' $id $id "$l1" $id $id "$l3" \
             >>"$d/train-labels-subtask-3.txt"
-        : >"$d/train-labels-subtask-3-spans/article$id-labels-subtask-3.txt"
+        # the opinion articles' spans (code points; "Title NNN" and a blank line come first)
+        if [ -n "$l1" ]; then
+            printf '%s\tName_Calling-Labeling\t11\t31\n%s\tLoaded_Language\t41\t55\n%s\tDoubt\t116\t151\n' \
+                $id $id $id
+        fi >"$d/train-labels-subtask-3-spans/article$id-labels-subtask-3.txt"
     done
 done
 opts=(--bits 12 --epochs 4 --inner-folds 2 --seed 3)
@@ -84,6 +88,37 @@ PY
     grep -q similar_articles && fail "analyze with a --knn 0 model: similar_articles"
 "$U" -q train --data "$tmp/data" "${opts[@]}" --knn-weight 1.5 -o "$tmp/x.usm" 2>"$tmp/err"
 [ $? = 2 ] || fail "train --knn-weight 1.5: not a usage error"
+# Data with framing labels only: the default --task all leaves genre and
+# techniques out (saying so), the model predicts frames and nothing else, and
+# asking it for another subtask is an error, not an empty answer; --task genre
+# on that data is an error and writes nothing
+o2=$tmp/only2/en
+mkdir -p "$o2" && cp -r "$tmp/data/en/train-articles-subtask-2" "$tmp/data/en/train-labels-subtask-2.txt" "$o2/"
+"$U" train --data "$tmp/only2" --langs en "${opts[@]}" -o "$tmp/o2.usm" 2>"$tmp/err" ||
+    fail "train on framing labels only exited $?: $(cat "$tmp/err")"
+grep -q "no labelled article for genre" "$tmp/err" && grep -q "no labelled article for techniques" "$tmp/err" ||
+    fail "train on framing labels only: no note of the subtasks left out: $(grep -v epoch "$tmp/err" | tail -3)"
+"$U" dump --model "$tmp/o2.usm" >"$tmp/dump-o2.txt"
+grep -q "^ *tasks=framing *$" "$tmp/dump-o2.txt" && ! grep -Eq "^ *(GENR|TECH|SPAN|STK1|SLEX) " "$tmp/dump-o2.txt" ||
+    fail "framing-only model: $(grep -E 'tasks=|^  [A-Z]' "$tmp/dump-o2.txt" | tr '\n' ' ')"
+"$U" predict --task framing --lang en --model "$tmp/o2.usm" "$tmp/data/en/train-articles-subtask-2" \
+    >"$tmp/o2-frames.txt" 2>"$tmp/err" && [ "$(wc -l <"$tmp/o2-frames.txt")" = 24 ] ||
+    fail "framing-only model: predict framing: $(cat "$tmp/err")"
+"$U" predict --task genre --lang en --model "$tmp/o2.usm" "$tmp/data/en/train-articles-subtask-1" \
+    >"$tmp/o2-genre.txt" 2>"$tmp/err"
+[ $? = 1 ] && [ ! -s "$tmp/o2-genre.txt" ] && grep -q "has no genre head" "$tmp/err" ||
+    fail "framing-only model: predict --task genre: $(cat "$tmp/err")"
+"$U" train --data "$tmp/only2" --langs en "${opts[@]}" --task genre -o "$tmp/o2g.usm" 2>"$tmp/err"
+[ $? = 1 ] && [ ! -e "$tmp/o2g.usm" ] && grep -q "no labelled article for genre" "$tmp/err" ||
+    fail "train --task genre without genre labels: $(tail -2 "$tmp/err")"
+# techniques labels without span files: no span tagger (an empty one would mark
+# the first words of every predicted technique)
+o3=$tmp/nospans/en
+mkdir -p "$o3" && cp -r "$tmp/data/en/train-articles-subtask-3" "$tmp/data/en/train-labels-subtask-3.txt" "$o3/"
+"$U" train --data "$tmp/nospans" --langs en "${opts[@]}" -o "$tmp/o3.usm" 2>"$tmp/err" ||
+    fail "train without span files exited $?: $(cat "$tmp/err")"
+grep -q "no span tagger" "$tmp/err" && "$U" dump --model "$tmp/o3.usm" | grep -q "^ *TECH " &&
+    ! "$U" dump --model "$tmp/o3.usm" | grep -q "^ *SPAN " || fail "train without span files: $(tail -2 "$tmp/err")"
 # --span-bias: the span tagger's inside bias (default 0.8), in META and the
 # model id; outside -5..5 or not a number is a usage error
 "$U" -q train --data "$tmp/data" "${opts[@]}" --span-bias 0.3 -o "$tmp/sb.usm" 2>"$tmp/err" ||

@@ -1,7 +1,7 @@
 /* routes.c -- the HTTP routes of `unspin serve`, without sockets.
  *
  *   GET  /               the web page (page.c)
- *   GET  /healthz        {"status":"ok","model":"<us_model_version>"}
+ *   GET  /healthz        {"status":"ok","model":"<us_model_version>","tasks":[...]}
  *   GET  /v1/techniques  the label tables of the three tasks
  *   POST /v1/analyze     exactly us_analysis_json of the posted article
  * HEAD is accepted wherever GET is. Every error is JSON:
@@ -110,7 +110,11 @@ static void healthz(const us_srv_config *cfg, us_route_resp *resp)
     us_buf_init(&b);
     us_buf_puts(&b, "{\"status\":\"ok\",\"model\":\"");
     us_buf_json_str(&b, v, strlen(v));
-    us_buf_puts(&b, "\"}");
+    us_buf_puts(&b, "\",\"tasks\":[");   /* what the model answers (us_model_tasks) */
+    int tasks = us_model_tasks(cfg->model), n = 0;
+    for (int t = 0; t < US_N_TASKS; t++)
+        if (tasks >> t & 1) us_buf_printf(&b, "%s\"%s\"", n++ ? "," : "", us_task_name((us_task)t));
+    us_buf_puts(&b, "]}");
     set_buf(resp, 200, CT_JSON, &b);
 }
 

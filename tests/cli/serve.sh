@@ -126,7 +126,8 @@ expect "JSON analyze, explain off" 200 "$tmp/a3.json" -H 'Content-Type: applicat
 
 # 4. other routes
 expect "healthz" 200 "$tmp/h.json" "$base/healthz" &&
-    { jcheck "$tmp/h.json" "d['status'] == 'ok' and d['model'].startswith('unspin-model')" \
+    { jcheck "$tmp/h.json" "d['status'] == 'ok' and d['model'].startswith('unspin-model') and \
+d['tasks'] == ['genre', 'framing', 'techniques']" \
         || fail "healthz body: $(cat "$tmp/h.json")"; }
 expect "techniques" 200 "$tmp/t.json" "$base/v1/techniques" &&
     { jcheck "$tmp/t.json" "len(d['genre']) == 3 and len(d['framing']) == 14 and len(d['techniques']) == 23 \

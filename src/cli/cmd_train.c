@@ -79,7 +79,8 @@ static void usage(FILE *f)
 /* Whether --stack-lex was given (otherwise the default yields to
  * --stack-spans 1, --stack-cues 0, --stack 0 and --inner-folds 0). */
 static int stack_lex_given;
-/* Whether --task was given (otherwise subtasks without labels are left out). */
+/* Whether --task named subtasks (otherwise, and with --task all, the subtasks
+ * without labels are left out). */
 static int task_given;
 
 /* Parses the options shared by train and cv into cfg; returns -1 on a usage error. */
@@ -154,7 +155,7 @@ int cli_train_option(int opt, const char *arg, us_train_cfg *cfg)
         cfg->inner_folds = cfg->stack_folds = (uint32_t)v;
         return 0;
     case OPT_TASK:
-        task_given = 1;
+        task_given = strcmp(arg, "all") != 0;
         return cli_parse_tasks(arg, &cfg->tasks);
     case OPT_SPAN_ITEMS:
         if (cli_parse_uint(arg, 0, 1, &v)) return -1;

@@ -98,6 +98,8 @@ mkdir -p "$o2" && cp -r "$tmp/data/en/train-articles-subtask-2" "$tmp/data/en/tr
     fail "train on framing labels only exited $?: $(cat "$tmp/err")"
 grep -q "no labelled article for genre" "$tmp/err" && grep -q "no labelled article for techniques" "$tmp/err" ||
     fail "train on framing labels only: no note of the subtasks left out: $(grep -v epoch "$tmp/err" | tail -3)"
+"$U" -q train --data "$tmp/only2" --langs en "${opts[@]}" --task all -o "$tmp/o2all.usm" 2>"$tmp/err" &&
+    cmp -s "$tmp/o2.usm" "$tmp/o2all.usm" || fail "--task all on framing labels only: not the default's model"
 "$U" dump --model "$tmp/o2.usm" >"$tmp/dump-o2.txt"
 grep -q "^ *tasks=framing *$" "$tmp/dump-o2.txt" && ! grep -Eq "^ *(GENR|TECH|SPAN|STK1|SLEX) " "$tmp/dump-o2.txt" ||
     fail "framing-only model: $(grep -E 'tasks=|^  [A-Z]' "$tmp/dump-o2.txt" | tr '\n' ' ')"

@@ -73,13 +73,37 @@ static void die(const char *what, const us_err *err)
     exit(1);
 }
 
-/* Spans of language 'lang' (-1 = all) into 'out'. */
-static size_t filter(const spanvec *v, const us_dataset *ds, int lang, us_span *out)
+/* Spans of language 'lang' (-1 = all) and fold 'fold' of K (-1 = all) into 'out'. */
+static size_t filter(const spanvec *v, const us_dataset *ds, int lang, int fold, uint32_t K,
+                     us_span *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++)
-        if (lang < 0 || ds->arts[v->a[i].doc].lang == lang) out[n++] = v->a[i];
+    for (size_t i = 0; i < v->n; i++) {
+        const us_article *a = &ds->arts[v->a[i].doc];
+        if ((lang < 0 || a->lang == lang) && (fold < 0 || us_fold_of(a->id, 1, K) == (uint32_t)fold))
+            out[n++] = v->a[i];
+    }
     return n;
+}
+
+/* Decodes line l of article 'doc' (text t) for the techniques 'techs' and
+ * appends its spans to 'out'; adds the decoding's CPU time to *t_dec. */
+static void decode_line(const us_span_model *sm, const us_text *t, int lang, uint32_t doc,
+                        uint32_t l, uint32_t techs, spanvec *out, double *t_dec)
+{
+    us_para_result p;
+    memset(&p, 0, sizeof p);
+    p.line = l + 1;
+    p.techniques = techs;
+    us_err err = {0};
+    double t1 = now();
+    if (us_span_decode(sm, t, lang, l, NULL, &p, &err) != US_OK) die("decode", &err);
+    *t_dec += now() - t1;
+    for (size_t s = 0; s < p.n_spans; s++)
+        if (sv_push(out, doc, (uint32_t)p.spans[s].technique, p.spans[s].start_cp,
+                    p.spans[s].end_cp))
+            die("pred", NULL);
+    us_free(p.spans);
 }
 
 int main(int argc, char **argv)
@@ -179,33 +203,14 @@ int main(int argc, char **argv)
             for (uint32_t l = 0; l < t.n_lines && l < a->n_lines; l++) {
                 uint32_t techs = a->line_labels[l] & ((1u << US_N_TECHNIQUES) - 1);
                 if (!techs || t.lines[l].tok_end == t.lines[l].tok_begin) continue;
-                us_para_result p;
-                memset(&p, 0, sizeof p);
-                p.line = l + 1;
-                p.techniques = techs;
-                double t1 = now();
-                if (us_span_decode(&sm, &t, a->lang, l, NULL, &p, &err) != US_OK) die("decode", &err);
-                t_dec += now() - t1;
+                decode_line(&sm, &t, a->lang, (uint32_t)i, l, techs, &pred, &t_dec);
                 n_dec++;
                 n_dec_tech += (size_t)__builtin_popcount(techs);
-                for (size_t s = 0; s < p.n_spans; s++)
-                    if (sv_push(&pred, (uint32_t)i, (uint32_t)p.spans[s].technique,
-                                p.spans[s].start_cp, p.spans[s].end_cp))
-                        die("pred", NULL);
-                us_free(p.spans);
+                double t_grid = 0;   /* not part of the timing */
                 for (size_t gi = 0; gi < n_grid; gi++) {   /* the same at each grid bias */
                     us_span_model sg = sm;
                     sg.inside_bias = grid[gi];
-                    memset(&p, 0, sizeof p);
-                    p.line = l + 1;
-                    p.techniques = techs;
-                    if (us_span_decode(&sg, &t, a->lang, l, NULL, &p, &err) != US_OK)
-                        die("decode", &err);
-                    for (size_t s = 0; s < p.n_spans; s++)
-                        if (sv_push(&gpred[gi], (uint32_t)i, (uint32_t)p.spans[s].technique,
-                                    p.spans[s].start_cp, p.spans[s].end_cp))
-                            die("pred", NULL);
-                    us_free(p.spans);
+                    decode_line(&sg, &t, a->lang, (uint32_t)i, l, techs, &gpred[gi], &t_grid);
                 }
                 for (uint32_t k = 0; k < US_N_TECHNIQUES; k++)
                     if (techs >> k & 1u)
@@ -228,8 +233,8 @@ int main(int argc, char **argv)
     for (int l = 0; l <= US_N_LANGS; l++) {
         int lang = l == US_N_LANGS ? -1 : l;
         if (lang >= 0 && !fst[lang].n_articles) continue;
-        size_t ng = filter(&gold, &ds, lang, g), np = filter(&pred, &ds, lang, p);
-        size_t nb = filter(&base, &ds, lang, bs);
+        size_t ng = filter(&gold, &ds, lang, -1, K, g), np = filter(&pred, &ds, lang, -1, K, p);
+        size_t nb = filter(&base, &ds, lang, -1, K, bs);
         us_scores sc, sb;
         if (us_metrics_spans(g, ng, p, np, US_N_TECHNIQUES, &sc, &err) != US_OK ||
             us_metrics_spans(g, ng, bs, nb, US_N_TECHNIQUES, &sb, &err) != US_OK)
@@ -247,15 +252,8 @@ int main(int argc, char **argv)
         if (!gp) die("alloc", NULL);
         for (uint32_t f = 0; f < K; f++)
             for (int lang = 0; lang < US_N_LANGS; lang++) {
-                size_t ng = 0, np = 0;
-                for (size_t i = 0; i < gold.n; i++) {
-                    const us_article *a = &ds.arts[gold.a[i].doc];
-                    if (a->lang == lang && us_fold_of(a->id, 1, K) == f) g[ng++] = gold.a[i];
-                }
-                for (size_t i = 0; i < gpred[gi].n; i++) {
-                    const us_article *a = &ds.arts[gpred[gi].a[i].doc];
-                    if (a->lang == lang && us_fold_of(a->id, 1, K) == f) gp[np++] = gpred[gi].a[i];
-                }
+                size_t ng = filter(&gold, &ds, lang, (int)f, K, g);
+                size_t np = filter(&gpred[gi], &ds, lang, (int)f, K, gp);
                 if (!ng && !np) continue;
                 us_scores sc;
                 if (us_metrics_spans(g, ng, gp, np, US_N_TECHNIQUES, &sc, &err) != US_OK)

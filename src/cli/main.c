@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "task/taxonomy.h"
 #include "unspin.h"
 
 int cli_quiet;
@@ -109,13 +110,14 @@ us_model *cli_load_model_for(const char *path, int tasks)
     us_err err = {0};
     us_model *m = tasks ? us_model_load_for(path, tasks, &err) : us_model_load(path, &err);
     if (!m) cli_fail(&err);
-    static const char *const names[3] = {"genre", "framing", "techniques"};
-    for (int t = 0; m && t < 3; t++)
-        if ((tasks >> t & 1) && !(us_model_tasks(m) >> t & 1)) {   /* else empty answers */
+    int missing = m ? tasks & ~us_model_tasks(m) : 0;   /* else empty answers */
+    for (int t = 0; missing && t < US_N_TASKS; t++)
+        if (missing >> t & 1) {
+            const char *name = us_task_name((us_task)t);
             cli_error("%s: the model has no %s head (it was not trained for %s; 'unspin dump' "
-                      "shows its tasks=)", path, names[t], names[t]);
+                      "shows its tasks=)", path, name, name);
             us_model_free(m);
-            m = NULL;
+            return NULL;
         }
     return m;
 }
